@@ -1,0 +1,29 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+
+/**
+ * Options shared by every client. The endpoint is normally left unset: the SDK reads
+ * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> itself, so the same code talks to AWS,
+ * LocalStack or keyroll's local endpoint without knowing which.
+ */
+export interface ClientOptions {
+  region?: string;
+  endpoint?: string;
+  maxAttempts?: number;
+}
+
+// Adaptive retry adds client-side rate limiting on top of exponential backoff, so
+// ThrottlingException from a bulk run slows the caller down instead of failing it.
+const common = (o: ClientOptions) => ({
+  ...(o.region ? { region: o.region } : {}),
+  ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+  retryMode: 'adaptive' as const,
+  maxAttempts: o.maxAttempts ?? 8,
+});
+
+export const createSecretsManagerClient = (o: ClientOptions = {}) => new SecretsManagerClient(common(o));
+export const createSsmClient = (o: ClientOptions = {}) => new SSMClient(common(o));
+export const createEcsClient = (o: ClientOptions = {}) => new ECSClient(common(o));
+export const createEventBridgeClient = (o: ClientOptions = {}) => new EventBridgeClient(common(o));

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+
+/** EventBridge source of every event keyroll emits. */
+export const EVENT_SOURCE = 'keyroll';
+
+export const DETAIL_SECRET_ROTATED = 'Secret Rotated';
+export const DETAIL_SECRET_SYNCED = 'Secret Synced';
+export const DETAIL_SERVICES_REDEPLOYED = 'Services Redeployed';
+
+// ---------------------------------------------------------------------------
+// Consumed: the rotation function's event (Secrets Manager invokes it directly).
+
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+export const RotationEventSchema = z.object({
+  SecretId: z.string({ error: 'SecretId must be a string' }).min(1, { error: 'SecretId is empty' }),
+  ClientRequestToken: z
+    .string({ error: 'ClientRequestToken must be a string' })
+    .min(32, { error: 'ClientRequestToken must be 32 to 64 characters' })
+    .max(64, { error: 'ClientRequestToken must be 32 to 64 characters' }),
+  Step: z.enum(ROTATION_STEPS, {
+    error: (i) => `unknown step ${JSON.stringify(String(i.input)).slice(0, 40)}: expected one of ${ROTATION_STEPS.join(', ')}`,
+  }),
+  RotationToken: z.string().optional(),
+});
+export type RotationEvent = z.output<typeof RotationEventSchema>;
+
+// ---------------------------------------------------------------------------
+// Emitted by keyroll (detail schemas). No field ever carries a secret value.
+
+export const SecretRotatedDetailSchema = z.object({
+  secretArn: z.string(),
+  name: z.string(),
+  versionId: z.string(),
+  previousVersionId: z.string().nullable(),
+  strategy: z.enum(['single-user', 'alternating-users']),
+  rotatedAt: z.string(),
+});
+export type SecretRotatedDetail = z.output<typeof SecretRotatedDetailSchema>;
+
+export const SecretSyncedDetailSchema = z.object({
+  secretArn: z.string(),
+  versionId: z.string(),
+  parameters: z.array(z.string()),
+  written: z.array(z.string()),
+  unchanged: z.array(z.string()),
+});
+export type SecretSyncedDetail = z.output<typeof SecretSyncedDetailSchema>;
+
+export const ServiceDecisionSchema = z.object({
+  cluster: z.string(),
+  service: z.string(),
+  reason: z.string(),
+});
+export const ServicesRedeployedDetailSchema = z.object({
+  secretArn: z.string().nullable(),
+  parameters: z.array(z.string()),
+  versionId: z.string().nullable(),
+  dryRun: z.boolean(),
+  restarted: z.array(ServiceDecisionSchema),
+  skipped: z.array(ServiceDecisionSchema),
+  failed: z.array(ServiceDecisionSchema),
+});
+export type ServicesRedeployedDetail = z.output<typeof ServicesRedeployedDetailSchema>;
+
+/** Builds one PutEvents entry for a keyroll event. */
+export function keyrollEventEntry(
+  detailType: typeof DETAIL_SECRET_ROTATED | typeof DETAIL_SECRET_SYNCED | typeof DETAIL_SERVICES_REDEPLOYED,
+  detail: SecretRotatedDetail | SecretSyncedDetail | ServicesRedeployedDetail,
+  busName: string,
+  resources: string[] = [],
+): PutEventsRequestEntry {
+  return {
+    Source: EVENT_SOURCE,
+    DetailType: detailType,
+    Detail: JSON.stringify(detail),
+    EventBusName: busName,
+    Resources: resources,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Consumed through EventBridge: the envelope, and the detail shapes keyroll reads.
+
+export const EventBridgeEnvelopeSchema = z.object({
+  version: z.string().optional(),
+  id: z.string().optional(),
+  'detail-type': z.string(),
+  source: z.string(),
+  account: z.string().optional(),
+  time: z.string().optional(),
+  region: z.string().optional(),
+  resources: z.array(z.string()).optional(),
+  detail: z.unknown(),
+});
+export type EventBridgeEnvelope = z.output<typeof EventBridgeEnvelopeSchema>;
+
+/** Secrets Manager API calls recorded by CloudTrail (PutSecretValue, UpdateSecretVersionStage, …). */
+export const CloudTrailSecretsManagerDetailSchema = z.object({
+  eventSource: z.literal('secretsmanager.amazonaws.com'),
+  eventName: z.string(),
+  eventTime: z.string().optional(),
+  requestParameters: z
+    .looseObject({
+      secretId: z.string().optional(),
+      versionStage: z.string().optional(),
+      moveToVersionId: z.string().optional(),
+      clientRequestToken: z.string().optional(),
+    })
+    .nullable()
+    .optional(),
+  // AWS has spelt the ARN key both `arn` and, in older events, `aRN`.
+  responseElements: z
+    .looseObject({ arn: z.string().optional(), aRN: z.string().optional(), versionId: z.string().optional() })
+    .nullable()
+    .optional(),
+  additionalEventData: z.looseObject({ SecretId: z.string().optional() }).nullable().optional(),
+});
+export type CloudTrailSecretsManagerDetail = z.output<typeof CloudTrailSecretsManagerDetailSchema>;
+
+/** The secret a CloudTrail Secrets Manager record is about (ARN when present, else the id given). */
+export function secretIdOfCloudTrail(d: CloudTrailSecretsManagerDetail): string | undefined {
+  return (
+    d.additionalEventData?.SecretId ??
+    d.responseElements?.arn ??
+    d.responseElements?.aRN ??
+    d.requestParameters?.secretId ??
+    undefined
+  );
+}
+
+/** SSM's own "Parameter Store Change" event. */
+export const ParameterStoreChangeDetailSchema = z.object({
+  operation: z.string(),
+  name: z.string(),
+  type: z.string().optional(),
+  description: z.string().optional(),
+});
+export type ParameterStoreChangeDetail = z.output<typeof ParameterStoreChangeDetailSchema>;

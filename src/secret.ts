@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { KeyrollError } from './errors.js';
+
+/** Secrets Manager's version stages, as rotation uses them. */
+export const AWSCURRENT = 'AWSCURRENT';
+export const AWSPENDING = 'AWSPENDING';
+export const AWSPREVIOUS = 'AWSPREVIOUS';
+
+/** Tags keyroll reads on a secret. */
+export const TAG_SSM_PATH = 'keyroll:ssm-path';
+export const TAG_SSM_KEYS = 'keyroll:ssm-keys';
+export const TAG_SSM_PLAIN = 'keyroll:ssm-plain';
+export const TAG_KMS_KEY = 'keyroll:kms-key';
+export const TAG_STRATEGY = 'keyroll:strategy';
+
+/** PostgreSQL's limit on identifier length (NAMEDATALEN - 1). */
+export const MAX_ROLE_NAME_LENGTH = 63;
+
+export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+const nonEmpty = (key: string) =>
+  z.string({ error: `"${key}" must be a non-empty string` }).min(1, { error: `"${key}" must be a non-empty string` });
+
+/**
+ * The SecretString JSON, compatible with AWS's own PostgreSQL rotation functions.
+ * Unknown keys pass through untouched (looseObject) so apps keep their extras.
+ */
+export const PostgresSecretSchema = z.looseObject({
+  engine: z.literal('postgres', { error: (i) => `"engine" must be "postgres", found ${describe(i.input)}` }),
+  host: nonEmpty('host'),
+  port: z
+    .union([z.number(), z.string().regex(/^\d+$/)], { error: '"port" must be a port number' })
+    .optional()
+    .refine((p) => p === undefined || (Number(p) >= 1 && Number(p) <= 65535), { error: '"port" must be from 1 to 65535' }),
+  username: nonEmpty('username'),
+  password: nonEmpty('password'),
+  dbname: z.string({ error: '"dbname" must be a string' }).min(1).optional(),
+  masterarn: z.string({ error: '"masterarn" must be a secret ARN' }).min(1).optional(),
+  ssl: z.union([z.boolean(), z.enum(['true', 'false'])], { error: '"ssl" must be true or false' }).optional(),
+  sslmode: z.enum(SSL_MODES, { error: `"sslmode" must be one of ${SSL_MODES.join(', ')}` }).optional(),
+});
+
+export type PostgresSecret = z.output<typeof PostgresSecretSchema>;
+
+/** Never echo a value: say only what kind of thing was found. */
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return v.length <= 20 && /^[a-z0-9-]*$/i.test(v) ? `"${v}"` : 'a string';
+  return typeof v;
+}
+
+/** The secret's value is not the JSON keyroll expects. The message names the key, never a value. */
+export class SecretFormatError extends KeyrollError {}
+
+/** Where a secret value came from, for messages. */
+export interface SecretRef {
+  secretId: string;
+  versionId?: string;
+  stage?: string;
+}
+
+const where = (ref: SecretRef) =>
+  `secret ${ref.secretId}` + (ref.versionId ? ` version ${ref.versionId}` : '') + (ref.stage ? ` (${ref.stage})` : '');
+
+/**
+ * Parses and validates a SecretString.
+ * @throws SecretFormatError naming the secret, version and the offending key.
+ */
+export function parseSecretString(secretString: string | undefined, ref: SecretRef): PostgresSecret {
+  if (secretString === undefined) throw new SecretFormatError(`${where(ref)} has no SecretString`);
+  let json: unknown;
+  try {
+    json = JSON.parse(secretString);
+  } catch {
+    // The parser's message quotes the input: drop it, keep only the fact.
+    throw new SecretFormatError(`${where(ref)} is not valid JSON`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new SecretFormatError(`${where(ref)} must be a JSON object`);
+  }
+  const result = PostgresSecretSchema.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => (i.path.length ? i.message : i.message)).join('; ');
+    throw new SecretFormatError(`${where(ref)} is not a PostgreSQL secret: ${problems}`);
+  }
+  return result.data;
+}
+
+/** Port as a number, defaulting to 5432. */
+export const portOf = (s: PostgresSecret): number => (s.port === undefined ? 5432 : Number(s.port));
+/** Database name, defaulting to `postgres`. */
+export const dbnameOf = (s: PostgresSecret): string => s.dbname ?? 'postgres';
+
+/**
+ * Effective TLS mode of a secret. `ssl` absent and no `sslmode` → `prefer` (try TLS, fall
+ * back to plaintext only if the server has none); `ssl: false` → `disable`; `ssl: true` →
+ * `require`; `sslmode` wins over `ssl`.
+ */
+export function sslModeOf(s: PostgresSecret): SslMode {
+  if (s.sslmode) return s.sslmode;
+  if (s.ssl === undefined) return 'prefer';
+  return s.ssl === true || s.ssl === 'true' ? 'require' : 'disable';
+}
+
+/**
+ * Replaces every occurrence of the given secret values in a text. Used on the rare
+ * strings built from foreign messages (driver errors), as a last line of defence.
+ */
+export function redact(text: string, values: ReadonlyArray<string | undefined>): string {
+  let out = text;
+  for (const v of values) {
+    if (v && v.length >= 4) out = out.split(v).join('[REDACTED]');
+    if (v && v.length >= 4) {
+      const enc = encodeURIComponent(v);
+      if (enc !== v) out = out.split(enc).join('[REDACTED]');
+    }
+  }
+  return out;
+}

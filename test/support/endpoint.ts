@@ -1,0 +1,42 @@
+import { afterAll, beforeAll } from 'vitest';
+import { startAwsEndpoint, type AwsEndpoint, type AwsEndpointOptions } from '../../src/local/aws/server.js';
+import {
+  createEcsClient,
+  createEventBridgeClient,
+  createSecretsManagerClient,
+  createSsmClient,
+} from '../../src/aws.js';
+
+export interface TestAws {
+  endpoint: AwsEndpoint;
+  sm: ReturnType<typeof createSecretsManagerClient>;
+  ssm: ReturnType<typeof createSsmClient>;
+  ecs: ReturnType<typeof createEcsClient>;
+  events: ReturnType<typeof createEventBridgeClient>;
+}
+
+/** Starts a fresh local AWS endpoint on a free loopback port, with real SDK clients pointed at it. */
+export async function startTestAws(options: AwsEndpointOptions = {}, maxAttempts = 3): Promise<TestAws> {
+  const endpoint = await startAwsEndpoint(options);
+  const o = { endpoint: endpoint.url, region: endpoint.region, maxAttempts };
+  return {
+    endpoint,
+    sm: createSecretsManagerClient(o),
+    ssm: createSsmClient(o),
+    ecs: createEcsClient(o),
+    events: createEventBridgeClient(o),
+  };
+}
+
+/** One endpoint for the whole file: started before all tests, closed after. */
+export function useTestAws(options: AwsEndpointOptions = {}, maxAttempts = 3): TestAws {
+  const holder = {} as TestAws;
+  beforeAll(async () => {
+    Object.assign(holder, await startTestAws(options, maxAttempts));
+  });
+  afterAll(async () => {
+    await holder.endpoint?.idle(10_000).catch(() => undefined);
+    await holder.endpoint?.close();
+  });
+  return holder;
+}
