@@ -1,0 +1,32 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { z } from 'zod';
+import { EventShapeError } from '../../errors.js';
+
+export interface ParseEventOptions<S extends z.ZodType> {
+  schema: S;
+  /** What the event is, for the error message ("rotation event"). */
+  name: string;
+}
+
+/**
+ * Validates `request.event` with a zod schema and replaces it with the parsed value,
+ * so the handler receives a typed event. Issues are reported by path and message
+ * only: input values never reach the error.
+ * @throws EventShapeError naming every problem found.
+ */
+export function parseEvent<S extends z.ZodType>(options: ParseEventOptions<S>): MiddlewareObj<unknown> {
+  if (!options?.schema || typeof options.name !== 'string') {
+    throw new TypeError('parseEvent: options.schema and options.name are required');
+  }
+  const parseEventBefore: NonNullable<MiddlewareObj<unknown>['before']> = (request) => {
+    const result = options.schema.safeParse(request.event);
+    if (!result.success) {
+      const problems = result.error.issues
+        .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+        .join('; ');
+      throw new EventShapeError(`invalid ${options.name}: ${problems}`);
+    }
+    request.event = result.data;
+  };
+  return { name: 'parseEvent', before: parseEventBefore };
+}

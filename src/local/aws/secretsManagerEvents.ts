@@ -1,0 +1,108 @@
+import type { BusEvent, ServiceContext } from './types.js';
+
+/**
+ * The CloudTrail records Secrets Manager produces, as EventBridge delivers them (source
+ * `aws.secretsmanager`): "AWS API Call via CloudTrail" for API calls and "AWS Service Event
+ * via CloudTrail" for rotation outcomes. Like CloudTrail, they never carry SecretString,
+ * SecretBinary or RotationToken: callers pass request parameters without them.
+ */
+
+export const SECRETS_MANAGER_SOURCE = 'aws.secretsmanager';
+export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+export const SERVICE_EVENT_DETAIL_TYPE = 'AWS Service Event via CloudTrail';
+const EVENT_SOURCE = 'secretsmanager.amazonaws.com';
+
+/** Rotation outcomes Secrets Manager records as service events. */
+export type RotationEventName = 'RotationStarted' | 'RotationSucceeded' | 'RotationFailed';
+
+/** CloudTrail's eventTime: ISO 8601 to the second. */
+const eventTimeOf = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
+
+/** CloudTrail writes request and response members in camelCase (the first letter lowered, `ARN` as `arn`). */
+export function cloudTrailCase(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(cloudTrailCase);
+  if (value instanceof Date) return value.toISOString();
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const key = k === 'ARN' ? 'arn' : k.charAt(0).toLowerCase() + k.slice(1);
+    out[key] = cloudTrailCase(v);
+  }
+  return out;
+}
+
+/**
+ * An "AWS API Call via CloudTrail" event for a successful call. `request` and `response`
+ * are the operation's members (PascalCase, as on the wire) minus anything secret.
+ */
+export function apiCallEvent(
+  ctx: ServiceContext,
+  eventName: string,
+  request: Record<string, unknown>,
+  response: Record<string, unknown> | null,
+): BusEvent {
+  const now = ctx.now();
+  return {
+    source: SECRETS_MANAGER_SOURCE,
+    detailType: API_CALL_DETAIL_TYPE,
+    resources: [],
+    time: now,
+    detail: {
+      eventVersion: '1.09',
+      userIdentity: {
+        type: 'IAMUser',
+        principalId: 'AIDALOCALENDPOINTUSER',
+        arn: `arn:aws:iam::${ctx.accountId}:user/local`,
+        accountId: ctx.accountId,
+        userName: 'local',
+      },
+      eventTime: eventTimeOf(now),
+      eventSource: EVENT_SOURCE,
+      eventName,
+      awsRegion: ctx.region,
+      sourceIPAddress: '127.0.0.1',
+      userAgent: 'keyroll-local-endpoint',
+      requestParameters: cloudTrailCase(request),
+      responseElements: response === null ? null : cloudTrailCase(response),
+      requestID: crypto.randomUUID(),
+      eventID: crypto.randomUUID(),
+      readOnly: false,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: ctx.accountId,
+      eventCategory: 'Management',
+    },
+  };
+}
+
+/** An "AWS Service Event via CloudTrail" rotation event; `additionalEventData.SecretId` is the secret's ARN. */
+export function rotationEvent(ctx: ServiceContext, eventName: RotationEventName, secretArn: string): BusEvent {
+  const now = ctx.now();
+  return {
+    source: SECRETS_MANAGER_SOURCE,
+    detailType: SERVICE_EVENT_DETAIL_TYPE,
+    resources: [],
+    time: now,
+    detail: {
+      eventVersion: '1.09',
+      userIdentity: { accountId: ctx.accountId, invokedBy: EVENT_SOURCE },
+      eventTime: eventTimeOf(now),
+      eventSource: EVENT_SOURCE,
+      eventName,
+      awsRegion: ctx.region,
+      sourceIPAddress: EVENT_SOURCE,
+      userAgent: EVENT_SOURCE,
+      requestParameters: null,
+      responseElements: null,
+      additionalEventData: { SecretId: secretArn },
+      requestID: crypto.randomUUID(),
+      eventID: crypto.randomUUID(),
+      readOnly: false,
+      eventType: 'AwsServiceEvent',
+      managementEvent: true,
+      recipientAccountId: ctx.accountId,
+      eventCategory: 'Management',
+    },
+  };
+}

@@ -1,0 +1,200 @@
+import pg from 'pg';
+import { MAX_ROLE_NAME_LENGTH, redact } from '../secret.js';
+import { closeClient, connectClient, describeLogin, type ConnectOptions, type DbCredentials } from './connect.js';
+import { DatabaseStatementError, RoleNameError } from './errors.js';
+import { redactError } from './redactError.js';
+import { scramSha256Verifier } from './scramSha256Verifier.js';
+
+/** The name of each statement a session runs: what `beforeStatement` and error messages see (never SQL or values). */
+export type StatementLabel =
+  | 'current-user'
+  | 'session-user'
+  | 'role-exists'
+  | 'set-password'
+  | 'create-clone'
+  | 'grant-clone-membership'
+  | 'set-clone-password'
+  | 'set-clone-role'
+  | 'can-create-role'
+  | 'can-manage-role'
+  | 'ping';
+
+/** What a session needs besides credentials. */
+export interface SessionDeps {
+  /**
+   * Called before every statement with its label; when it throws, that statement fails as
+   * if the server had failed it (DatabaseStatementError, the thrown error in `cause`).
+   * Crash-convergence tests use it to fail exactly one statement.
+   */
+  beforeStatement?: ((label: StatementLabel) => void | Promise<void>) | undefined;
+}
+
+/** A logged-in connection with the few operations rotation and doctor need. */
+export interface PostgresSession {
+  /** `current_user`: the role privileges are checked against (for a clone with its `SET ROLE` default, the original role). */
+  currentUser(): Promise<string>;
+  /** `session_user`: the role that logged in. */
+  sessionUser(): Promise<string>;
+  /**
+   * Sets a role's password as a SCRAM-SHA-256 verifier: `ALTER ROLE "<role>" WITH PASSWORD
+   * '<verifier>'`. The plaintext is never sent. A role may change its own password; for
+   * another role the session user needs superuser, or (PostgreSQL 16+) CREATEROLE with
+   * ADMIN OPTION on that role (before 16, CREATEROLE alone, for a non-superuser role).
+   * @throws RoleNameError, UnsupportedPasswordError before anything is sent; DatabaseStatementError.
+   */
+  setPassword(role: string, password: string): Promise<void>;
+  /** Whether a role of exactly this name exists. @throws DatabaseStatementError */
+  roleExists(role: string): Promise<boolean>;
+  /**
+   * Makes `clone` a login role with `password` that is a member of `original` and, at login,
+   * acts as it (`ALTER ROLE clone SET role = 'original'`, so whatever the clone creates is owned
+   * by the original and ownership never splits). Missing clone: `CREATE ROLE clone WITH LOGIN
+   * PASSWORD '<verifier>' IN ROLE original` (one statement: membership and password together,
+   * like AWS's alternating-users template's CREATE ROLE + GRANT). Existing clone (or one
+   * created concurrently): membership granted again, LOGIN and password set. Then the
+   * `SET role` default, in both cases: a run interrupted anywhere converges when repeated.
+   *
+   * Grants needed by a non-superuser session user (PostgreSQL 16+): CREATEROLE, and ADMIN
+   * OPTION on `original` (`GRANT original TO master WITH ADMIN OPTION`, which may add
+   * `, INHERIT FALSE, SET FALSE` so the master does not use the app's privileges); the master
+   * gets ADMIN OPTION on a clone it creates automatically. A clone created by another role
+   * needs ADMIN OPTION granted on it too. Before 16, CREATEROLE suffices.
+   *
+   * @returns `created` or `refreshed`.
+   * @throws RoleNameError, UnsupportedPasswordError before anything is sent; DatabaseStatementError.
+   */
+  ensureCloneRole(clone: string, original: string, password: string): Promise<'created' | 'refreshed'>;
+  /** Whether the session user may create roles at all (superuser or CREATEROLE). @throws DatabaseStatementError */
+  canCreateRole(): Promise<boolean>;
+  /**
+   * Whether the session user may change `role`'s password and grant membership in it:
+   * superuser; or CREATEROLE on a non-superuser role, with ADMIN OPTION on it from
+   * PostgreSQL 16. False when the role does not exist. @throws DatabaseStatementError
+   */
+  canManageRole(role: string): Promise<boolean>;
+  /** Runs `SELECT 1`. @throws DatabaseStatementError */
+  ping(): Promise<void>;
+  /** Ends the connection (bounded, never throws); later calls fail. */
+  close(): Promise<void>;
+}
+
+/**
+ * Logs in and returns a session. Every statement goes through one runner that calls
+ * `deps.beforeStatement(label)` first; identifiers are quoted with pg's escapeIdentifier
+ * and verifiers passed as literals (ALTER/CREATE ROLE take no bind parameters).
+ * @throws DatabaseLoginError, DatabaseConnectionError (see connectClient).
+ */
+export async function openSession(deps: SessionDeps, creds: DbCredentials, options: ConnectOptions = {}): Promise<PostgresSession> {
+  const client = await connectClient(creds, options);
+  // Passwords this session was handed: scrubbed from any error text as a last defence.
+  const secrets: string[] = [creds.password];
+
+  const run = async (label: StatementLabel, sql: string, params: unknown[] = []): Promise<pg.QueryResult> => {
+    try {
+      await deps.beforeStatement?.(label);
+      return await client.query(sql, params);
+    } catch (err) {
+      throw statementFailure(label, err, creds, secrets);
+    }
+  };
+  const single = async <T>(label: StatementLabel, sql: string, params: unknown[] = []): Promise<T> => {
+    const result = await run(label, sql, params);
+    return (result.rows[0] as Record<string, T> | undefined)?.value as T;
+  };
+  const verifierFor = (password: string) => {
+    secrets.push(password);
+    return scramSha256Verifier(password);
+  };
+
+  const session: PostgresSession = {
+    currentUser: () => single<string>('current-user', 'SELECT current_user AS value'),
+    sessionUser: () => single<string>('session-user', 'SELECT session_user AS value'),
+
+    async setPassword(role, password) {
+      checkRoleName(role);
+      const verifier = verifierFor(password);
+      await run('set-password', `ALTER ROLE ${pg.escapeIdentifier(role)} WITH PASSWORD ${pg.escapeLiteral(verifier)}`);
+    },
+
+    async roleExists(role) {
+      checkRoleName(role);
+      return (await run('role-exists', 'SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1', [role])).rowCount === 1;
+    },
+
+    async ensureCloneRole(clone, original, password) {
+      checkRoleName(clone);
+      checkRoleName(original);
+      if (clone === original) throw new RoleNameError(`the clone role must differ from the original role "${original}"`);
+      const verifier = verifierFor(password);
+      const cloneId = pg.escapeIdentifier(clone);
+      const originalId = pg.escapeIdentifier(original);
+      let created = false;
+      if (!(await session.roleExists(clone))) {
+        try {
+          await run('create-clone', `CREATE ROLE ${cloneId} WITH LOGIN PASSWORD ${pg.escapeLiteral(verifier)} IN ROLE ${originalId}`);
+          created = true;
+        } catch (err) {
+          // 42710 duplicate_object: created meanwhile by a concurrent run; refresh it instead.
+          if (!(err instanceof DatabaseStatementError && err.code === '42710')) throw err;
+        }
+      }
+      if (!created) {
+        await run('grant-clone-membership', `GRANT ${originalId} TO ${cloneId}`);
+        await run('set-clone-password', `ALTER ROLE ${cloneId} WITH LOGIN PASSWORD ${pg.escapeLiteral(verifier)}`);
+      }
+      await run('set-clone-role', `ALTER ROLE ${cloneId} SET role = ${pg.escapeLiteral(original)}`);
+      return created ? 'created' : 'refreshed';
+    },
+
+    async canCreateRole() {
+      const can = await single<boolean | undefined>(
+        'can-create-role',
+        'SELECT rolsuper OR rolcreaterole AS value FROM pg_catalog.pg_roles WHERE rolname = current_user',
+      );
+      return can === true;
+    },
+
+    async canManageRole(role) {
+      checkRoleName(role);
+      const can = await single<boolean | undefined>(
+        'can-manage-role',
+        `SELECT me.rolsuper
+             OR (me.rolcreaterole AND NOT target.rolsuper
+                 AND (current_setting('server_version_num')::int < 160000
+                      OR pg_catalog.pg_has_role(me.oid, target.oid, 'MEMBER WITH ADMIN OPTION'))) AS value
+           FROM pg_catalog.pg_roles me, pg_catalog.pg_roles target
+          WHERE me.rolname = current_user AND target.rolname = $1`,
+        [role],
+      );
+      return can === true;
+    },
+
+    async ping() {
+      await run('ping', 'SELECT 1');
+    },
+
+    close: () => closeClient(client),
+  };
+  return session;
+}
+
+/** PostgreSQL truncates identifiers over 63 bytes with only a NOTICE: refuse rather than act on another role. */
+function checkRoleName(role: string): void {
+  const bytes = Buffer.byteLength(role, 'utf8');
+  if (bytes === 0 || role.includes('\0') || bytes > MAX_ROLE_NAME_LENGTH) {
+    throw new RoleNameError(
+      bytes === 0 ? 'a role name cannot be empty' : role.includes('\0') ? 'a role name cannot contain NUL' : `role name of ${bytes} bytes is over PostgreSQL's ${MAX_ROLE_NAME_LENGTH}`,
+    );
+  }
+}
+
+function statementFailure(label: StatementLabel, err: unknown, creds: DbCredentials, secrets: string[]): DatabaseStatementError {
+  const cause = redactError(err, secrets);
+  const e = (cause ?? {}) as { message?: string; code?: string; severity?: string };
+  const sqlstate = typeof e.code === 'string' && e.severity && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
+  const message = typeof e.message === 'string' ? e.message : String(cause);
+  return new DatabaseStatementError(
+    redact(`${label} failed on ${describeLogin(creds)}: ${message}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''}`, secrets),
+    { cause, code: sqlstate ?? (typeof e.code === 'string' ? e.code : undefined), label },
+  );
+}

@@ -1,0 +1,189 @@
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListClustersCommand,
+  ListServicesCommand,
+  type Service,
+} from '@aws-sdk/client-ecs';
+import pLimit from 'p-limit';
+import type { RedeployDeps } from './deps.js';
+import { RedeployDiscoveryError, nameOfError } from './errors.js';
+import { referencesOfTaskDefinition, type TaskDefinitionReferences } from './taskDefinitionCache.js';
+
+/** AWS's page and batch limits for these calls. */
+export const LIST_PAGE_SIZE = 100;
+export const DESCRIBE_SERVICES_BATCH = 10;
+// 1 000 pages of 100 = 100 000 services: far above ECS's per-cluster quota; only stops a runaway loop.
+const MAX_PAGES = 1_000;
+
+/** One service as redeploy decides on it. */
+export interface DiscoveredService {
+  clusterArn: string;
+  clusterName: string;
+  serviceArn: string;
+  serviceName: string;
+  /** ACTIVE, DRAINING or INACTIVE. */
+  status: string;
+  desiredCount: number;
+  taskDefinitionArn: string | undefined;
+  /** ECS (rolling update), CODE_DEPLOY or EXTERNAL. */
+  deploymentController: string;
+  primaryDeployment: { id: string; createdAt: Date | undefined } | undefined;
+  /** The task definition's references; undefined when it could not be read (see `taskDefinitionError`). */
+  references: TaskDefinitionReferences | undefined;
+  taskDefinitionError?: string;
+}
+
+/** The cluster name from a cluster ARN (`…:cluster/name`), or the name itself. */
+export const clusterNameOf = (clusterArnOrName: string): string => clusterArnOrName.replace(/^arn:[^:]+:ecs:[^:]*:[^:]*:cluster\//, '');
+
+async function listClusters(deps: RedeployDeps): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    let out;
+    try {
+      out = await deps.ecs.send(new ListClustersCommand({ maxResults: LIST_PAGE_SIZE, nextToken }));
+    } catch (err) {
+      throw new RedeployDiscoveryError(`redeploy: cannot list the ECS clusters: ${nameOfError(err)}`, { cause: err });
+    }
+    arns.push(...(out.clusterArns ?? []));
+    nextToken = out.nextToken;
+    if (!nextToken) return arns;
+  }
+  throw new RedeployDiscoveryError(`redeploy: ListClusters still paging after ${MAX_PAGES} pages`);
+}
+
+/** Service ARNs of a cluster; undefined when the cluster does not exist. */
+async function listServiceArns(deps: RedeployDeps, cluster: string): Promise<string[] | undefined> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    let out;
+    try {
+      out = await deps.ecs.send(new ListServicesCommand({ cluster, maxResults: LIST_PAGE_SIZE, nextToken }));
+    } catch (err) {
+      if (nameOfError(err) === 'ClusterNotFoundException') return undefined;
+      throw new RedeployDiscoveryError(`redeploy: cannot list the services of cluster ${cluster}: ${nameOfError(err)}`, { cause: err });
+    }
+    arns.push(...(out.serviceArns ?? []));
+    nextToken = out.nextToken;
+    if (!nextToken) return arns;
+  }
+  throw new RedeployDiscoveryError(`redeploy: ListServices of cluster ${cluster} still paging after ${MAX_PAGES} pages`);
+}
+
+/** Splits a list into consecutive batches of `size`. */
+export function batchesOf<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * DescribeServices for up to 10 services of one cluster. Services that vanished since the
+ * listing come back in `failures` (reason MISSING) and are left out.
+ */
+export async function describeServiceBatch(deps: RedeployDeps, cluster: string, serviceArns: string[]): Promise<Service[]> {
+  try {
+    const out = await deps.ecs.send(new DescribeServicesCommand({ cluster, services: serviceArns }));
+    for (const f of out.failures ?? []) deps.logger?.debug('service not described', { cluster, service: f.arn, reason: f.reason });
+    return out.services ?? [];
+  } catch (err) {
+    throw new RedeployDiscoveryError(`redeploy: cannot describe services of cluster ${cluster}: ${nameOfError(err)}`, { cause: err });
+  }
+}
+
+type Resolved = TaskDefinitionReferences | { error: string };
+
+/**
+ * The references of each distinct task definition: from the cache, else DescribeTaskDefinition
+ * once (then cached). A definition that cannot be read is reported on its services, not thrown.
+ */
+async function resolveTaskDefinitions(deps: RedeployDeps, arns: Iterable<string>, limit: ReturnType<typeof pLimit>): Promise<Map<string, Resolved>> {
+  const resolved = new Map<string, Resolved>();
+  const missing: string[] = [];
+  for (const arn of new Set(arns)) {
+    const hit = deps.taskDefinitionCache.get(arn);
+    if (hit) resolved.set(arn, hit);
+    else missing.push(arn);
+  }
+  await limit.map(missing, async (arn) => {
+    try {
+      const out = await deps.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
+      if (!out.taskDefinition) throw new Error('DescribeTaskDefinition answered no task definition');
+      // Keyed by the ARN the service names: that exact revision, which never changes.
+      const entry = referencesOfTaskDefinition(out.taskDefinition, arn);
+      deps.taskDefinitionCache.set(arn, entry);
+      resolved.set(arn, entry);
+    } catch (err) {
+      resolved.set(arn, { error: `cannot read task definition ${arn}: ${nameOfError(err)}` });
+    }
+  });
+  return resolved;
+}
+
+/**
+ * Finds every service of the configured clusters (else of every cluster) with its task
+ * definition's references: ListServices (100 a page, all pages) per cluster, DescribeServices
+ * in batches of 10, DescribeTaskDefinition once per distinct revision not already cached.
+ * A service listed twice (a cluster named by name and by ARN) appears once.
+ * @throws RedeployDiscoveryError when a configured cluster does not exist or ECS refuses a
+ *   listing; nothing has been restarted at that point.
+ */
+export async function discoverServices(deps: RedeployDeps): Promise<DiscoveredService[]> {
+  const limit = pLimit(deps.settings.concurrency);
+  const configured = deps.settings.clusters.length > 0;
+  const clusters = configured ? [...deps.settings.clusters] : await listClusters(deps);
+
+  const listed = await Promise.all(clusters.map((cluster) => limit(() => listServiceArns(deps, cluster))));
+  const byCluster = new Map<string, string[]>();
+  const seen = new Set<string>();
+  const missingClusters: string[] = [];
+  clusters.forEach((cluster, i) => {
+    const arns = listed[i];
+    if (arns === undefined) {
+      missingClusters.push(cluster);
+      return;
+    }
+    const fresh = arns.filter((arn) => !seen.has(arn));
+    fresh.forEach((arn) => seen.add(arn));
+    byCluster.set(cluster, fresh);
+  });
+  if (configured && missingClusters.length) {
+    throw new RedeployDiscoveryError(`redeploy: cluster ${missingClusters.map((c) => `"${c}"`).join(', ')} does not exist; nothing was restarted`);
+  }
+  // A cluster deleted between ListClusters and ListServices has no service left to roll.
+  for (const c of missingClusters) deps.logger?.debug('cluster vanished during discovery', { cluster: c });
+
+  const batches = [...byCluster].flatMap(([cluster, arns]) => batchesOf(arns, DESCRIBE_SERVICES_BATCH).map((b) => [cluster, b] as const));
+  const described = (await limit.map(batches, ([cluster, arns]) => describeServiceBatch(deps, cluster, arns))).flat();
+
+  const taskDefinitions = await resolveTaskDefinitions(
+    deps,
+    described.flatMap((s) => (s.taskDefinition ? [s.taskDefinition] : [])),
+    limit,
+  );
+
+  return described.map((s) => toDiscovered(s, taskDefinitions));
+}
+
+function toDiscovered(s: Service, taskDefinitions: Map<string, Resolved>): DiscoveredService {
+  const primary = s.deployments?.find((d) => d.status === 'PRIMARY');
+  const td = s.taskDefinition;
+  const resolved = td ? taskDefinitions.get(td) : { error: 'the service names no task definition' };
+  const error = resolved && 'error' in resolved ? resolved.error : undefined;
+  return {
+    clusterArn: s.clusterArn ?? '',
+    clusterName: clusterNameOf(s.clusterArn ?? ''),
+    serviceArn: s.serviceArn ?? '',
+    serviceName: s.serviceName ?? s.serviceArn ?? '',
+    status: s.status ?? 'ACTIVE',
+    desiredCount: s.desiredCount ?? 0,
+    taskDefinitionArn: td,
+    deploymentController: s.deploymentController?.type ?? 'ECS',
+    primaryDeployment: primary?.id ? { id: primary.id, createdAt: primary.createdAt } : undefined,
+    references: resolved && !('error' in resolved) ? resolved : undefined,
+    ...(error ? { taskDefinitionError: error } : {}),
+  };
+}

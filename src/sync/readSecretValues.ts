@@ -1,0 +1,47 @@
+import { BatchGetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { chunkList } from './chunkList.js';
+import { awsErrorText } from './errors.js';
+
+/** AWSCURRENT of one secret, or why it could not be read. */
+export type SecretValueRead =
+  | { ok: true; versionId: string; secretString: string | undefined }
+  | { ok: false; error: string };
+
+// BatchGetSecretValue takes at most 20 secret ids a call.
+const BATCH = 20;
+const MAX_PAGES = 10;
+
+/**
+ * Reads AWSCURRENT of many secrets, 20 per BatchGetSecretValue call. One secret's failure
+ * (its entry in `Errors`, or a whole call failing) is reported for that secret only.
+ * Never throws.
+ */
+export async function readSecretValues(
+  secretsManager: SecretsManagerClient,
+  secretArns: readonly string[],
+): Promise<Map<string, SecretValueRead>> {
+  const reads = new Map<string, SecretValueRead>();
+  for (const batch of chunkList(secretArns, BATCH)) {
+    let token: string | undefined;
+    let pages = 0;
+    try {
+      do {
+        const out = await secretsManager.send(new BatchGetSecretValueCommand({ SecretIdList: batch, NextToken: token }));
+        for (const v of out.SecretValues ?? []) {
+          if (!v.ARN) continue;
+          reads.set(v.ARN, { ok: true, versionId: v.VersionId ?? '', secretString: v.SecretString });
+        }
+        for (const e of out.Errors ?? []) {
+          const arn = batch.find((a) => a === e.SecretId) ?? e.SecretId;
+          if (arn) reads.set(arn, { ok: false, error: `BatchGetSecretValue: ${e.ErrorCode ?? 'error'}: ${e.Message ?? ''}`.trim() });
+        }
+        token = out.NextToken;
+        pages += 1;
+      } while (token && pages < MAX_PAGES);
+    } catch (err) {
+      for (const arn of batch) if (!reads.has(arn)) reads.set(arn, { ok: false, error: `BatchGetSecretValue: ${awsErrorText(err)}` });
+    }
+    for (const arn of batch) if (!reads.has(arn)) reads.set(arn, { ok: false, error: 'BatchGetSecretValue returned neither a value nor an error' });
+  }
+  return reads;
+}

@@ -1,0 +1,115 @@
+import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import pg from 'pg';
+import type { TestAws } from './endpoint.js';
+import { createLoginRole, uniqueName, usePostgres, withAdmin, type TestRole } from './postgres.js';
+import { createPostgresGateway, type PostgresGateway } from '../../src/postgres/gateway.js';
+import type { RotationDeps } from '../../src/rotation/deps.js';
+import { runRotationStep } from '../../src/rotation/rotate.js';
+import { RotationEventSchema, ROTATION_STEPS } from '../../src/events.js';
+import { DEFAULT_EXCLUDE_CHARACTERS } from '../../src/config.js';
+import type { SessionDeps } from '../../src/postgres/session.js';
+
+export const ROTATION_FUNCTION = 'keyroll-rotate';
+export const rotationLambdaArn = (aws: TestAws) =>
+  `arn:aws:lambda:${aws.endpoint.region}:${aws.endpoint.accountId}:function:${ROTATION_FUNCTION}`;
+
+/** Rotation deps pointed at the test endpoint and the shared PostgreSQL (CA trusted). */
+export function rotationDeps(aws: TestAws, beforeStatement?: SessionDeps['beforeStatement']): RotationDeps & { db: PostgresGateway } {
+  return {
+    secretsManager: aws.sm,
+    eventBridge: aws.events,
+    db: createPostgresGateway({ caBundle: usePostgres().caCertPath, connectTimeoutMs: 5_000, beforeStatement }),
+    settings: { passwordLength: 32, excludeCharacters: DEFAULT_EXCLUDE_CHARACTERS, eventBusName: 'default' },
+  };
+}
+
+/** Registers the rotation function on the endpoint as an in-process Lambda running the domain code with `deps`. */
+export function registerRotation(aws: TestAws, deps: RotationDeps): void {
+  aws.endpoint.lambdas.register(ROTATION_FUNCTION, (event) => runRotationStep(deps, RotationEventSchema.parse(event)));
+}
+
+export interface SeededSecret {
+  arn: string;
+  name: string;
+  role: TestRole;
+  master?: { arn: string; role: TestRole };
+  /** Every password this secret's roles had at seeding (for "never printed" checks). */
+  passwords: string[];
+}
+
+/**
+ * A PostgreSQL login role and a Secrets Manager secret for it (AWS's JSON shape plus an
+ * unknown key `team` that rotation must keep). With `alternating`, also a master role
+ * (CREATEROLE + ADMIN OPTION on the app role, PostgreSQL 16+ rules) and its secret.
+ */
+export async function seedSecret(
+  aws: TestAws,
+  options: { alternating?: boolean; extra?: Record<string, unknown>; tags?: Array<{ Key: string; Value: string }>; sslmode?: string } = {},
+): Promise<SeededSecret> {
+  const pgInfo = usePostgres();
+  const role = await createLoginRole({ prefix: 'app', databaseGrants: ['CONNECT'] });
+  const base = { engine: 'postgres', host: pgInfo.host, port: pgInfo.port, dbname: 'postgres', sslmode: options.sslmode ?? 'verify-full' };
+  let master: SeededSecret['master'];
+  if (options.alternating) {
+    const masterRole = await createLoginRole({ prefix: 'master', attributes: ['CREATEROLE'], databaseGrants: ['CONNECT'] });
+    await withAdmin((admin) => admin.query(`GRANT ${pg.escapeIdentifier(role.name)} TO ${pg.escapeIdentifier(masterRole.name)} WITH ADMIN OPTION`));
+    const m = await aws.sm.send(
+      new CreateSecretCommand({
+        Name: uniqueName('master'),
+        SecretString: JSON.stringify({ ...base, username: masterRole.name, password: masterRole.password }),
+      }),
+    );
+    master = { arn: m.ARN!, role: masterRole };
+  }
+  const name = uniqueName('secret');
+  const created = await aws.sm.send(
+    new CreateSecretCommand({
+      Name: name,
+      SecretString: JSON.stringify({
+        ...base,
+        username: role.name,
+        password: role.password,
+        team: 'payments',
+        ...(master ? { masterarn: master.arn } : {}),
+        ...options.extra,
+      }),
+      ...(options.tags ? { Tags: options.tags } : {}),
+    }),
+  );
+  return { arn: created.ARN!, name, role, ...(master ? { master } : {}), passwords: [role.password, ...(master ? [master.role.password] : [])] };
+}
+
+/** RotateSecret through the SDK, then waits for the endpoint to finish invoking the steps. */
+export async function rotateAndWait(aws: TestAws, secretArn: string, token?: string): Promise<string> {
+  const out = await aws.sm.send(
+    new RotateSecretCommand({
+      SecretId: secretArn,
+      RotationLambdaARN: rotationLambdaArn(aws),
+      RotationRules: { AutomaticallyAfterDays: 30 },
+      ...(token ? { ClientRequestToken: token } : {}),
+    }),
+  );
+  await aws.endpoint.idle(30_000);
+  return out.VersionId!;
+}
+
+/** Runs the four steps directly with one token, as Secrets Manager does when it retries a rotation. */
+export async function runAllSteps(deps: RotationDeps, secretArn: string, token: string): Promise<void> {
+  for (const Step of ROTATION_STEPS) await runRotationStep(deps, { SecretId: secretArn, ClientRequestToken: token, Step });
+}
+
+export async function stagesOf(aws: TestAws, secretArn: string): Promise<Record<string, string[]>> {
+  const d = await aws.sm.send(new DescribeSecretCommand({ SecretId: secretArn }));
+  return d.VersionIdsToStages ?? {};
+}
+
+export async function valueOf(aws: TestAws, secretArn: string, stage = 'AWSCURRENT'): Promise<Record<string, unknown> & { username: string; password: string }> {
+  const v = await aws.sm.send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: stage }));
+  return JSON.parse(v.SecretString!);
+}
+
+/** Whether a secret value's credentials log in to the shared server. */
+export async function logsIn(db: PostgresGateway, value: { username: string; password: string }): Promise<boolean> {
+  const pgInfo = usePostgres();
+  return db.canLogIn({ host: pgInfo.host, port: pgInfo.port, username: value.username, password: value.password, dbname: 'postgres', sslMode: 'verify-full' });
+}
