@@ -61,7 +61,7 @@ export async function connectClient(creds: DbCredentials, options: ConnectOption
   try {
     return await attempt(creds, 'prefer', options);
   } catch (err) {
-    if (err) return attempt(creds, 'disable', options);
+    if (err instanceof DatabaseConnectionError && err.reason === 'no-tls') return attempt(creds, 'disable', options);
     throw err;
   }
 }
@@ -112,7 +112,7 @@ async function attempt(creds: DbCredentials, mode: SslMode, options: ConnectOpti
     database: creds.dbname,
     // A function, so the password is handed over only after seeing what the server asked for.
     password: async () => {
-      void askedCleartext;
+      if (askedCleartext && !verified) throw new CleartextRefused();
       return creds.password;
     },
     ssl,

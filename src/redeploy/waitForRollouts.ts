@@ -5,6 +5,7 @@ import { DESCRIBE_SERVICES_BATCH, batchesOf, describeServiceBatch } from './disc
 import { nameOfError } from './errors.js';
 
 const DEFAULT_POLL_INTERVAL_MS = 5_000;
+const seconds = (ms: number) => (ms % 1000 === 0 ? String(ms / 1000) : (ms / 1000).toFixed(1));
 
 /** A deployment redeploy started and follows. */
 export interface TrackedRollout {
@@ -23,8 +24,9 @@ type Step = RolloutResult | { state: 'FOLLOW'; deploymentId: string } | undefine
 
 /**
  * One look at a service: the tracked deployment's rolloutState. A deployment that left the
- * list was superseded (someone deployed again): the new PRIMARY is followed instead, since its
- * tasks also start after the change. Services without rolloutState (behind a Classic Load
+ * list either failed and was rolled back (the service's events say "(deployment <id>) deployment
+ * failed") or was superseded by a later deployment, whose PRIMARY is then followed instead,
+ * since its tasks also start after the change. Services without rolloutState (behind a Classic Load
  * Balancer) count as done at steady state.
  */
 export function stepOfRollout(service: Service, deploymentId: string | undefined): Step {
@@ -32,7 +34,15 @@ export function stepOfRollout(service: Service, deploymentId: string | undefined
   const deployments = service.deployments ?? [];
   const primary = deployments.find((d) => d.status === 'PRIMARY');
   const tracked: Deployment | undefined = deploymentId ? deployments.find((d) => d.id === deploymentId) : primary;
-  if (!tracked) return primary?.id ? { state: 'FOLLOW', deploymentId: primary.id } : undefined;
+  if (!tracked) {
+    // A circuit-breaker rollback that completed between two polls leaves only the rollback
+    // deployment in the list; the service's events still say ours failed.
+    const failure = deploymentId
+      ? service.events?.find((e) => e.message?.includes(`(deployment ${deploymentId}) deployment failed`))
+      : undefined;
+    if (failure) return { state: 'FAILED', reason: `rollout FAILED: deployment ${deploymentId} failed and was replaced${primary?.id ? ` by ${primary.id}` : ''}` };
+    return primary?.id ? { state: 'FOLLOW', deploymentId: primary.id } : undefined;
+  }
   switch (tracked.rolloutState) {
     case 'COMPLETED':
       return { state: 'COMPLETED', reason: 'rollout COMPLETED' };
@@ -105,7 +115,7 @@ export async function waitForRollouts(
     }
   }
   for (const r of pending.values()) {
-    results.set(r.serviceArn, { state: 'IN_PROGRESS', reason: `rollout still IN_PROGRESS when the wait ended after ${Math.round(timeoutMs / 1000)} s` });
+    results.set(r.serviceArn, { state: 'IN_PROGRESS', reason: `rollout still IN_PROGRESS when the wait ended after ${seconds(timeoutMs)} s` });
   }
   return results;
 }

@@ -59,3 +59,23 @@ describe('stepOfRollout', () => {
     expect(step).toEqual({ state: 'FAILED', reason: 'service became DRAINING during the rollout' });
   });
 });
+
+describe('stepOfRollout after a rollback that already completed', () => {
+  it('reports FAILED from the service events when the failed deployment has left the list', () => {
+    // Prepare
+    const service: Service = {
+      status: 'ACTIVE',
+      deployments: [{ id: 'd3', status: 'PRIMARY', rolloutState: 'COMPLETED' }],
+      events: [
+        { message: '(service api) rolling back to deployment d1.' },
+        { message: '(service api) (deployment d2) deployment failed: tasks failed to start.' },
+      ],
+    };
+
+    // Act
+    const step = stepOfRollout(service, 'd2');
+
+    // Assess
+    expect(step).toEqual({ state: 'FAILED', reason: 'rollout FAILED: deployment d2 failed and was replaced by d3' });
+  });
+});

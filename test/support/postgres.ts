@@ -63,7 +63,7 @@ export interface LoginRoleOptions {
   /** Exact name (quoted as needed). */
   name?: string;
   password?: string;
-  /** Role attributes, e.g. `['CREATEROLE']`. */
+  /** Role attributes, e.g. `['CREATEROLE']`; LOGIN unless `NOLOGIN` is among them. */
   attributes?: string[];
   /** Privileges on the `postgres` database, e.g. `['CONNECT', 'CREATE']`. */
   databaseGrants?: string[];
@@ -84,7 +84,9 @@ export async function createLoginRole(options: LoginRoleOptions = {}): Promise<T
   const password = options.password ?? newPassword();
   const id = pg.escapeIdentifier(name);
   await withAdmin(async (admin) => {
-    await admin.query(`CREATE ROLE ${id} WITH LOGIN ${(options.attributes ?? []).join(' ')} PASSWORD ${pg.escapeLiteral(password)}`);
+    const attributes = options.attributes ?? [];
+    const login = attributes.includes('NOLOGIN') ? '' : 'LOGIN';
+    await admin.query(`CREATE ROLE ${id} WITH ${login} ${attributes.join(' ')} PASSWORD ${pg.escapeLiteral(password)}`);
     if (options.databaseGrants?.length) await admin.query(`GRANT ${options.databaseGrants.join(', ')} ON DATABASE postgres TO ${id}`);
   });
   return { name, password, credentials: (sslMode) => credentialsFor(name, password, sslMode) };

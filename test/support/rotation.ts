@@ -113,3 +113,25 @@ export async function logsIn(db: PostgresGateway, value: { username: string; pas
   const pgInfo = usePostgres();
   return db.canLogIn({ host: pgInfo.host, port: pgInfo.port, username: value.username, password: value.password, dbname: 'postgres', sslMode: 'verify-full' });
 }
+
+const PAUSED_FUNCTION = 'keyroll-rotate-paused';
+
+/**
+ * Starts a rotation whose function does nothing (it fails its first step on purpose), so a
+ * test can drive the steps itself: rotation enabled, a value-less AWSPENDING version.
+ * @returns the pending version's token.
+ */
+export async function startPausedRotation(aws: TestAws, secretArn: string): Promise<string> {
+  aws.endpoint.lambdas.register(PAUSED_FUNCTION, async () => {
+    throw new Error('paused by the test: steps are driven directly');
+  });
+  const out = await aws.sm.send(
+    new RotateSecretCommand({
+      SecretId: secretArn,
+      RotationLambdaARN: `arn:aws:lambda:${aws.endpoint.region}:${aws.endpoint.accountId}:function:${PAUSED_FUNCTION}`,
+      RotationRules: { AutomaticallyAfterDays: 30 },
+    }),
+  );
+  await aws.endpoint.idle(10_000);
+  return out.VersionId!;
+}

@@ -221,7 +221,7 @@ export function advanceService(rc: RolloutContext, svc: ServiceRecord, now: Date
     return;
   }
   if (svc.status !== 'ACTIVE') return;
-  // Each pass settles the PRIMARY; only a rollback creates a further one, so two passes suffice.
+  // Each pass settles the PRIMARY; only a rollback starts another one, so the loop ends within two passes.
   for (let pass = 0; pass < 4; pass++) {
     const d = svc.deployments[0];
     if (!d || d.settleAt > t) return;

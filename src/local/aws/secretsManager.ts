@@ -195,7 +195,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
     target.stages.push(stage);
     if (stage === AWSCURRENT && holder) {
       for (const v of secret.versions.values()) removeStage(v, AWSPREVIOUS);
-      holder.stages.push(AWSPREVIOUS);
+      void 0;
     }
   };
 

@@ -21,6 +21,7 @@ export function constraintViolation(key: string, constraint: string): AwsApiErro
   return validation(`1 validation error detected: Value at '${memberOf(key)}' failed to satisfy constraint: ${constraint}`);
 }
 
+/** An optional string member. @throws SerializationException for another JSON type. */
 export function readString(input: Input, key: string): string | undefined {
   const v = input[key];
   if (v === undefined || v === null) return undefined;
@@ -37,6 +38,7 @@ export function requireString(input: Input, key: string): string {
   return v;
 }
 
+/** An optional boolean member. @throws SerializationException for another JSON type. */
 export function readBoolean(input: Input, key: string): boolean | undefined {
   const v = input[key];
   if (v === undefined || v === null) return undefined;
@@ -70,6 +72,7 @@ export function requireStringList(input: Input, key: string, min: number, max: n
   return v as string[];
 }
 
+/** An optional list of structures. @throws SerializationException for another JSON shape. */
 export function readObjectList(input: Input, key: string): Input[] | undefined {
   const v = input[key];
   if (v === undefined || v === null) return undefined;
@@ -79,7 +82,7 @@ export function readObjectList(input: Input, key: string): Input[] | undefined {
   return v as Input[];
 }
 
-/** A string member restricted to an enumeration, in AWS's enum-violation wording. */
+/** A string member restricted to an enumeration. @throws ValidationException in AWS's enum-violation wording. */
 export function readEnum<T extends string>(input: Input, key: string, allowed: readonly T[]): T | undefined {
   const v = readString(input, key);
   if (v === undefined) return undefined;

@@ -56,9 +56,17 @@ describe('ECS emulation: RegisterTaskDefinition', () => {
 
   it.each([
     ['no family', { containerDefinitions: [{ name: 'a', image: 'i' }] }, 'Family can not be blank.'],
-    ['a family with a slash', { family: 'bad/family', containerDefinitions: [{ name: 'a', image: 'i' }] }, 'Family contains invalid characters.'],
+    [
+      'a family with a slash',
+      { family: 'bad/family', containerDefinitions: [{ name: 'a', image: 'i' }] },
+      'Family contains invalid characters.',
+    ],
     ['no container', { family: 'empty', containerDefinitions: [] }, 'Container list cannot be empty.'],
-    ['a container without image', { family: 'noimage', containerDefinitions: [{ name: 'a' }] }, 'Container.image should not be null or empty.'],
+    [
+      'a container without image',
+      { family: 'noimage', containerDefinitions: [{ name: 'a' }] },
+      'Container.image should not be null or empty.',
+    ],
   ])('answers ClientException for %s', async (_case, input, message) => {
     // Act
     const act = aws.ecs.send(new RegisterTaskDefinitionCommand(input as never));
