@@ -74,6 +74,7 @@ export async function startPostgres(options: LocalPostgresOptions = {}): Promise
 }
 
 class PortInUseError extends LocalPostgresError {}
+class TimeoutError extends LocalPostgresError {}
 
 async function startOnce(port: number, options: LocalPostgresOptions): Promise<LocalPostgres> {
   const tls = options.tls !== false;
@@ -101,9 +102,10 @@ async function startOnce(port: number, options: LocalPostgresOptions): Promise<L
     }
     serverOutput = tail(serverOutput + message);
     // Written synchronously: a test reading the file sees every line this process has received.
-    if (loggedBytes + message.length <= maxLogBytes) {
+    const bytes = Buffer.byteLength(message);
+    if (loggedBytes + bytes <= maxLogBytes) {
       appendFileSync(statementLogPath, message);
-      loggedBytes += message.length;
+      loggedBytes += bytes;
     } else if (!truncated) {
       truncated = true;
       appendFileSync(statementLogPath, `\n[keyroll] statement log reached ${maxLogBytes} bytes; later lines dropped\n`);
@@ -177,7 +179,9 @@ async function startOnce(port: number, options: LocalPostgresOptions): Promise<L
       timeoutMs,
       'server start',
     ).catch((err: unknown) => {
-      throw err instanceof LocalPostgresError ? err : startFailure(port, serverOutput, err);
+      if (err instanceof PortInUseError) throw err;
+      // A timeout says nothing by itself: add what the server printed.
+      throw err instanceof TimeoutError ? new LocalPostgresError(`${err.message}: ${lastLines(serverOutput) || 'no output'}`, { cause: err }) : err;
     });
 
     let stopped: Promise<void> | undefined;
@@ -194,12 +198,13 @@ async function startOnce(port: number, options: LocalPostgresOptions): Promise<L
     };
   } catch (err) {
     await cleanUp().catch(() => undefined);
-    throw err instanceof LocalPostgresError ? err : new LocalPostgresError(`PostgreSQL did not start: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    if (err instanceof LocalPostgresError) throw err;
+    throw new LocalPostgresError(`PostgreSQL did not start: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   }
 }
 
 function startFailure(port: number, output: string, cause: unknown): LocalPostgresError {
-  if (/could not bind .*Address already in use|could not create any TCP\/IP sockets/i.test(output)) {
+  if (/Address already in use/i.test(output)) {
     return new PortInUseError(`PostgreSQL could not listen on ${HOST}:${port}: port in use (${lastLines(output, 2)})`, { cause });
   }
   const reason = lastLines(output) || (cause instanceof Error ? cause.message : 'the server process exited');
@@ -237,7 +242,7 @@ const tail = (s: string) => (s.length > 16_384 ? s.slice(-16_384) : s);
 async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LocalPostgresError(`PostgreSQL ${what} did not finish within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new TimeoutError(`PostgreSQL ${what} did not finish within ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([work, timeout]);
@@ -303,7 +308,10 @@ async function makeCertificates(dir: string, owner: { uid: number; gid: number }
   const csr = join(dir, 'server.csr');
   const serverCertPath = join(dir, 'server.crt');
   const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  await openssl(['req', '-x509', '-config', config, '-extensions', 'ca_ext', ...key, '-keyout', caKey, '-out', caCertPath, '-days', '30', '-subj', '/CN=keyroll local CA']);
+  await openssl([
+    'req', '-x509', '-config', config, '-extensions', 'ca_ext', ...key,
+    '-keyout', caKey, '-out', caCertPath, '-days', '30', '-subj', '/CN=keyroll local CA',
+  ]);
   await openssl(['req', '-new', '-config', config, ...key, '-keyout', serverKeyPath, '-out', csr, '-subj', '/CN=localhost']);
   await openssl([
     'x509', '-req', '-in', csr, '-CA', caCertPath, '-CAkey', caKey, '-set_serial', `0x${randomBytes(8).toString('hex')}`,

@@ -93,9 +93,10 @@ async function attempt(creds: DbCredentials, mode: SslMode, options: ConnectOpti
       try {
         ca = await loadCaCertificates(caSource);
       } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
         throw new DatabaseConnectionError(
-          `cannot connect to ${describeLogin(creds)} (TLS ${mode}): cannot read ${describeCaBundle(caSource)}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
-          { cause: err, reason: 'tls', code: (err as NodeJS.ErrnoException).code },
+          `cannot connect to ${describeLogin(creds)} (TLS ${mode}): cannot read ${describeCaBundle(caSource)}: ${code ?? 'error'}`,
+          { cause: err, reason: 'tls', code },
         );
       }
       if (ca) ssl.ca = ca;

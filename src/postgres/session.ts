@@ -181,11 +181,9 @@ export async function openSession(deps: SessionDeps, creds: DbCredentials, optio
 /** PostgreSQL truncates identifiers over 63 bytes with only a NOTICE: refuse rather than act on another role. */
 function checkRoleName(role: string): void {
   const bytes = Buffer.byteLength(role, 'utf8');
-  if (bytes === 0 || role.includes('\0') || bytes > MAX_ROLE_NAME_LENGTH) {
-    throw new RoleNameError(
-      bytes === 0 ? 'a role name cannot be empty' : role.includes('\0') ? 'a role name cannot contain NUL' : `role name of ${bytes} bytes is over PostgreSQL's ${MAX_ROLE_NAME_LENGTH}`,
-    );
-  }
+  if (bytes === 0) throw new RoleNameError('a role name cannot be empty');
+  if (role.includes('\0')) throw new RoleNameError('a role name cannot contain NUL');
+  if (bytes > MAX_ROLE_NAME_LENGTH) throw new RoleNameError(`role name of ${bytes} bytes is over PostgreSQL's ${MAX_ROLE_NAME_LENGTH}`);
 }
 
 function statementFailure(label: StatementLabel, err: unknown, creds: DbCredentials, secrets: string[]): DatabaseStatementError {

@@ -246,6 +246,26 @@ describe('PostgresSession.ensureCloneRole', () => {
     },
   );
 
+  it('refreshes instead when the clone appears between its check and its creation', async () => {
+    // Prepare: a concurrent run creates the clone just before this one's CREATE ROLE.
+    const app = await createLoginRole({ prefix: 'kr_app' });
+    const password = newPassword();
+    const raceOnCreate: SessionDeps = {
+      beforeStatement: async (label) => {
+        if (label === 'create-clone') await createLoginRole({ name: `${app.name}_clone` });
+      },
+    };
+
+    // Act
+    const outcome = await asSuperuser((s) => s.ensureCloneRole(`${app.name}_clone`, app.name, password), raceOnCreate);
+
+    // Assess
+    expect({ outcome, identity: await identityOf(cloneCredentials(app, password)) }).toEqual({
+      outcome: 'refreshed',
+      identity: { sessionUser: `${app.name}_clone`, currentUser: app.name },
+    });
+  });
+
   it('works for a non-superuser master with CREATEROLE and ADMIN OPTION on the original', async () => {
     // Prepare
     const app = await createLoginRole({ prefix: 'kr_app' });

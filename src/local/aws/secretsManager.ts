@@ -113,6 +113,7 @@ const ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:([^:]+):(\d{12}):secret:(.+)
 const ARN_SUFFIX = /-[a-zA-Z0-9]{6}$/;
 const SUFFIX_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
+const isDefaultKmsKey = (keyId: string) => keyId === DEFAULT_KMS_ALIAS || keyId.endsWith(`:${DEFAULT_KMS_ALIAS}`);
 const hasValue = (v: StoredVersion) => v.secretString !== undefined || v.secretBinary !== undefined;
 const startOfDay = (d: Date) => new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
 
@@ -195,7 +196,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
     target.stages.push(stage);
     if (stage === AWSCURRENT && holder) {
       for (const v of secret.versions.values()) removeStage(v, AWSPREVIOUS);
-      void 0;
+      holder.stages.push(AWSPREVIOUS);
     }
   };
 
@@ -238,7 +239,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
 
   /** The KMS key a value is encrypted under must exist (the AWS managed key always does). */
   const checkKmsKey = (kmsKeyId: string | undefined) => {
-    if (kmsKeyId === undefined || kmsKeyId === DEFAULT_KMS_ALIAS || kmsKeyId.endsWith(`:${DEFAULT_KMS_ALIAS}`)) return;
+    if (kmsKeyId === undefined || isDefaultKmsKey(kmsKeyId)) return;
     if (!ctx.resolveKmsKey(kmsKeyId)) {
       throw new AwsApiError('EncryptionFailure', `Secrets Manager can't encrypt the secret value: Key '${kmsKeyId}' does not exist`);
     }
@@ -409,7 +410,8 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
         arn: newArn(name),
         name,
         ...(description !== undefined ? { description } : {}),
-        ...(kmsKeyId !== undefined ? { kmsKeyId: ctx.resolveKmsKey(kmsKeyId) ?? kmsKeyId } : {}),
+        // DescribeSecret leaves KmsKeyId out for the AWS managed key, as AWS does.
+        ...(kmsKeyId !== undefined && !isDefaultKmsKey(kmsKeyId) ? { kmsKeyId: ctx.resolveKmsKey(kmsKeyId) ?? kmsKeyId } : {}),
         tags: mergeTags([], tags),
         versions: new Map(),
         createdDate: now,

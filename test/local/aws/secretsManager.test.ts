@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -11,7 +11,7 @@ import {
   UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { useTestAws, type TestAws } from '../../support/endpoint.js';
+import { startTestAws, useTestAws, type TestAws } from '../../support/endpoint.js';
 
 const aws = useTestAws();
 
@@ -144,6 +144,21 @@ describe('CreateSecret', () => {
 
     // Assess
     expect(err.name).toBe('InvalidParameterException');
+  });
+
+  it('describes the ARN of the KMS key named, and no KmsKeyId for the AWS managed key', async () => {
+    // Prepare
+    const named = uniqueName('kms-named');
+    const managed = uniqueName('kms-managed');
+
+    // Act
+    await aws.sm.send(new CreateSecretCommand({ Name: named, SecretString: 'v', KmsKeyId: 'alias/aws/ssm' }));
+    await aws.sm.send(new CreateSecretCommand({ Name: managed, SecretString: 'v', KmsKeyId: 'alias/aws/secretsmanager' }));
+
+    // Assess
+    const kmsOf = async (name: string) => (await aws.sm.send(new DescribeSecretCommand({ SecretId: name }))).KmsKeyId;
+    expect(await kmsOf(named)).toBe('arn:aws:kms:us-east-1:000000000000:alias/aws/ssm');
+    expect(await kmsOf(managed)).toBeUndefined();
   });
 
   it('answers EncryptionFailure for a value under a KMS key the endpoint does not know', async () => {
@@ -336,12 +351,15 @@ describe('GetSecretValue', () => {
     const name = uniqueName('accessed');
     await createSecret(aws, name);
 
+    const dayOf = (ms: number) => Math.floor(ms / 86_400_000) * 86_400_000;
+    const before = dayOf(Date.now());
+
     // Act
     await aws.sm.send(new GetSecretValueCommand({ SecretId: name }));
 
     // Assess
     const accessed = (await aws.sm.send(new DescribeSecretCommand({ SecretId: name }))).LastAccessedDate;
-    expect(accessed?.getTime()).toBe(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+    expect([before, dayOf(Date.now())]).toContain(accessed?.getTime());
   });
 });
 
@@ -659,5 +677,30 @@ describe('DeleteSecret and RestoreSecret', () => {
 
     // Assess
     expect((await aws.sm.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('kept');
+  });
+});
+
+describe('scheduled deletion', () => {
+  let now = new Date('2026-01-01T00:00:00Z');
+  let t: TestAws;
+  beforeAll(async () => {
+    t = await startTestAws({ clock: () => now });
+  });
+  afterAll(async () => {
+    await t.endpoint.close();
+  });
+
+  it('purges a secret once its recovery window has passed', async () => {
+    // Prepare
+    const name = uniqueName('purge');
+    await createSecret(t, name);
+    await t.sm.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 7 }));
+
+    // Act
+    now = new Date(now.getTime() + 7 * 86_400_000 + 1);
+
+    // Assess
+    const err = await errorOf(t.sm.send(new DescribeSecretCommand({ SecretId: name })));
+    expect(err.name).toBe('ResourceNotFoundException');
   });
 });
