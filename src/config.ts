@@ -49,7 +49,7 @@ const numIn = (fallback: number, min: number, max: number) =>
 export const DEFAULT_EXCLUDE_CHARACTERS = ':/@"\'\\ ';
 
 const EnvSchema = z.object({
-  PASSWORD_LENGTH: intIn(32, 8, 4096),
+  PASSWORD_LENGTH: intIn(32, 8, 1024),
   EXCLUDE_CHARACTERS: z.string().optional().transform((v) => v ?? DEFAULT_EXCLUDE_CHARACTERS),
   DB_CA_BUNDLE: z.string().optional().transform((v) => (v && v.trim() !== '' ? v : undefined)),
   DB_CONNECT_TIMEOUT_MS: intIn(5_000, 100, 60_000),
