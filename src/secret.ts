@@ -13,6 +13,12 @@ export const TAG_SSM_PLAIN = 'keyroll:ssm-plain';
 export const TAG_KMS_KEY = 'keyroll:kms-key';
 export const TAG_STRATEGY = 'keyroll:strategy';
 
+/**
+ * How sync describes the parameters it writes (`keyroll: secret <arn> version <id>`); redeploy
+ * recognises keyroll's own writes by it and leaves them to the "Secret Synced" that follows.
+ */
+export const MIRRORED_DESCRIPTION_PREFIX = 'keyroll: secret ';
+
 /** PostgreSQL's limit on identifier length (NAMEDATALEN - 1). */
 export const MAX_ROLE_NAME_LENGTH = 63;
 

@@ -10,7 +10,7 @@ import {
   SecretSyncedDetailSchema,
   type EventBridgeEnvelope,
 } from '../events.js';
-import { TAG_SSM_PATH } from '../secret.js';
+import { MIRRORED_DESCRIPTION_PREFIX, TAG_SSM_PATH } from '../secret.js';
 import { latestInstantOf, type Change } from './change.js';
 import type { RedeployEventDeps } from './deps.js';
 import { RedeployInputError, nameOfError } from './errors.js';
@@ -19,13 +19,9 @@ import { RedeployInputError, nameOfError } from './errors.js';
 export const SSM_SOURCE = 'aws.ssm';
 export const DETAIL_PARAMETER_STORE_CHANGE = 'Parameter Store Change';
 
-/**
- * How the sync function describes the parameters it writes (`keyroll: secret <arn> version <id>`,
- * src/sync/planParameters.ts). SSM announces each of those writes with its own "Parameter Store
- * Change"; redeploying on them too would restart the same services once per parameter, so
- * they are left to the one "Secret Synced" that follows the writes.
- */
-export const MIRRORED_DESCRIPTION_PREFIX = 'keyroll: secret ';
+// SSM announces each parameter sync writes with its own "Parameter Store Change"; redeploying on
+// them too would restart the same services once per parameter, so they are left to the one
+// "Secret Synced" that follows the writes (recognised by MIRRORED_DESCRIPTION_PREFIX).
 
 /** An event turned into a change, or the reason it asks for nothing. */
 export type ResolvedChange = { change: Change } | { ignored: string };

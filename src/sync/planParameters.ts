@@ -1,5 +1,6 @@
 import type { Tag } from '@aws-sdk/client-secrets-manager';
 import {
+  MIRRORED_DESCRIPTION_PREFIX,
   TAG_KMS_KEY,
   TAG_SSM_KEYS,
   TAG_SSM_PATH,
@@ -154,7 +155,7 @@ const isUnder = (path: string, prefix: string): boolean => {
 
 /** `keyroll: secret <arn> version <id>`, cut to SSM's 1024 characters by shortening the ARN's front. */
 export function describeOrigin(secretArn: string, versionId: string): string {
-  const head = 'keyroll: secret ';
+  const head = MIRRORED_DESCRIPTION_PREFIX;
   const tail = ` version ${versionId}`;
   const room = MAX_DESCRIPTION - head.length - tail.length;
   const arn = secretArn.length <= room ? secretArn : `…${secretArn.slice(secretArn.length - room + 1)}`;

@@ -1,0 +1,244 @@
+import type { Command } from 'commander';
+import type { SecretListEntry, Tag } from '@aws-sdk/client-secrets-manager';
+import { decideService } from '../redeploy/decideService.js';
+import { discoverServices, type DiscoveredService } from '../redeploy/discoverServices.js';
+import { strategyOf } from '../rotation/strategy.js';
+import { TAG_SSM_PATH, parseSecretString } from '../secret.js';
+import { readSecretValues, type SecretValueRead } from '../sync/readSecretValues.js';
+import { changeOfSecret } from './changeOfSecret.js';
+import type { CommandSetup } from './commandSetup.js';
+import type { CliContext } from './createCliContext.js';
+import { createProgress } from './createProgress.js';
+import { diffSecretParameters } from './diffSecretParameters.js';
+import { EXIT_FAILED, EXIT_OK } from './exitCodeOf.js';
+import { formatTimestamp } from './formatTimestamp.js';
+import { listKeyrollSecrets } from './listKeyrollSecrets.js';
+import { passwordsIn } from './loadSecret.js';
+import { pendingStateOf, type PendingState } from './pendingStateOf.js';
+import { renderTable } from './renderTable.js';
+import { describeError } from './reportError.js';
+
+/** One secret's line of `keyroll status`: names, dates and states, never a value. */
+export interface SecretStatus {
+  secretArn: string;
+  name: string;
+  /** The `keyroll:ssm-path` tag, when the secret is mirrored. */
+  ssmPath: string | null;
+  strategy: 'single-user' | 'alternating-users' | null;
+  rotationEnabled: boolean;
+  rotationFunction: string | null;
+  lastRotated: string | null;
+  nextRotation: string | null;
+  ssm:
+    | { status: 'in-sync' | 'out-of-sync'; changes: Array<{ name: string; reason: string }> }
+    | { status: 'not-mirrored' }
+    | { status: 'error'; error: string };
+  services:
+    | { status: 'ok'; referencing: Array<{ cluster: string; service: string; action: string; reason: string }> }
+    | { status: 'error'; error: string };
+  pending: { status: PendingState['status']; versionId: string | null };
+  /** Why a field could not be determined (e.g. the value is not a PostgreSQL secret). */
+  errors: string[];
+}
+
+export interface StatusReport {
+  secrets: SecretStatus[];
+}
+
+const iso = (d: Date | undefined) => (d ? d.toISOString() : null);
+const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value?.trim() || undefined;
+
+/**
+ * Gathers the status of every secret keyroll manages (see listKeyrollSecrets): strategy,
+ * rotation settings, whether SSM mirrors AWSCURRENT (a dry comparison: nothing written), the
+ * ECS services referencing it (one discovery for all secrets; each decided as redeploy would
+ * for the secret's last change), and AWSPENDING left by a failed rotation. A field that cannot
+ * be determined is reported on that secret; the others continue.
+ * @throws the SDK's error when the secrets cannot be listed at all.
+ */
+export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
+  const sm = ctx.secretsManager();
+  const secrets = await listKeyrollSecrets(sm, ctx.rotateFunctionArn);
+  if (secrets.length === 0) return { secrets: [] };
+
+  const values = await readSecretValues(
+    sm,
+    secrets.map((s) => s.ARN!),
+  );
+  for (const read of values.values()) if (read.ok) ctx.out.protect(...passwordsIn(read.secretString));
+
+  let services: DiscoveredService[] | { error: string };
+  try {
+    services = await discoverServices(ctx.redeployDeps());
+  } catch (err) {
+    services = { error: describeError(err) };
+  }
+
+  const progress = createProgress(ctx.out, 'checking secrets', secrets.length);
+  const now = new Date();
+  const out: SecretStatus[] = [];
+  try {
+    for (const entry of secrets) {
+      out.push(await statusOf(ctx, entry, values.get(entry.ARN!), services, now));
+      progress.advance(entry.Name);
+    }
+  } finally {
+    progress.stop();
+  }
+  return { secrets: out };
+}
+
+async function statusOf(
+  ctx: CliContext,
+  entry: SecretListEntry,
+  read: SecretValueRead | undefined,
+  services: DiscoveredService[] | { error: string },
+  now: Date,
+): Promise<SecretStatus> {
+  const arn = entry.ARN!;
+  const name = entry.Name ?? arn;
+  const ssmPath = tagOf(entry.Tags, TAG_SSM_PATH) ?? null;
+  const errors: string[] = [];
+
+  let strategy: SecretStatus['strategy'] = null;
+  if (read?.ok) {
+    try {
+      strategy = strategyOf(parseSecretString(read.secretString, { secretId: arn, versionId: read.versionId }), entry.Tags);
+    } catch (err) {
+      errors.push(describeError(err));
+    }
+  } else {
+    errors.push(`cannot read AWSCURRENT: ${read?.error ?? 'not read'}`);
+  }
+
+  let ssm: SecretStatus['ssm'] = { status: 'not-mirrored' };
+  let parameterNames: string[] = [];
+  if (ssmPath && read?.ok) {
+    try {
+      const diff = await diffSecretParameters(
+        ctx.ssm(),
+        { secretArn: arn, versionId: read.versionId, secretString: read.secretString, tags: entry.Tags ?? [] },
+        ctx.syncDeps().settings,
+      );
+      parameterNames = diff.parameters;
+      ssm = { status: diff.changes.length ? 'out-of-sync' : 'in-sync', changes: diff.changes };
+    } catch (err) {
+      ssm = { status: 'error', error: describeError(err) };
+    }
+  } else if (ssmPath) {
+    ssm = { status: 'error', error: 'AWSCURRENT could not be read' };
+  }
+
+  let referencing: SecretStatus['services'];
+  if ('error' in services) {
+    referencing = { status: 'error', error: services.error };
+  } else {
+    const change = changeOfSecret({
+      secretArn: arn,
+      name,
+      versionId: read?.ok ? read.versionId : undefined,
+      parameterNames,
+      changedAt: entry.LastChangedDate ?? now,
+    });
+    referencing = {
+      status: 'ok',
+      referencing: services.flatMap((s) => {
+        const decision = decideService(s, change);
+        return decision.action === 'ignore' ? [] : [{ cluster: s.clusterName, service: s.serviceName, action: decision.action, reason: decision.reason }];
+      }),
+    };
+  }
+
+  const pending = pendingStateOf(entry.SecretVersionsToStages, entry.LastChangedDate, now);
+  return {
+    secretArn: arn,
+    name,
+    ssmPath,
+    strategy,
+    rotationEnabled: entry.RotationEnabled === true,
+    rotationFunction: entry.RotationLambdaARN ?? null,
+    lastRotated: iso(entry.LastRotatedDate),
+    nextRotation: entry.RotationEnabled ? iso(entry.NextRotationDate) : null,
+    ssm,
+    services: referencing,
+    pending: { status: pending.status, versionId: pending.versionId ?? null },
+    errors,
+  };
+}
+
+const ssmCell = (s: SecretStatus): string => {
+  switch (s.ssm.status) {
+    case 'in-sync':
+      return 'in sync';
+    case 'out-of-sync':
+      return `${s.ssm.changes.length} to write`;
+    case 'not-mirrored':
+      return 'not mirrored';
+    case 'error':
+      return 'error';
+  }
+};
+
+const servicesCell = (s: SecretStatus): string => {
+  if (s.services.status === 'error') return 'error';
+  const refs = s.services.referencing;
+  if (refs.length === 0) return '-';
+  const stale = refs.filter((r) => r.action === 'restart').length;
+  const names = refs.map((r) => `${r.cluster}/${r.service}`).join(', ');
+  return `${names}${stale ? ` (${stale} not on the current value)` : ''}`;
+};
+
+const pendingCell = (s: SecretStatus): string =>
+  s.pending.status === 'none' ? '-' : `${s.pending.status === 'stale' ? 'STALE' : 'rotating'} ${s.pending.versionId?.slice(0, 8) ?? ''}`;
+
+function printStatus(ctx: CliContext, report: StatusReport): void {
+  const { out } = ctx;
+  if (report.secrets.length === 0) {
+    out.line(`no managed secrets: tag a secret with ${TAG_SSM_PATH}${ctx.rotateFunctionArn ? ' or attach the rotation function' : ''}`);
+    return;
+  }
+  const lines = renderTable<SecretStatus>(
+    [
+      { heading: 'SECRET', cell: (s) => s.name },
+      { heading: 'STRATEGY', cell: (s) => s.strategy ?? '?' },
+      { heading: 'ROTATION', cell: (s) => (s.rotationEnabled ? 'enabled' : 'disabled') },
+      { heading: 'LAST ROTATED', cell: (s) => formatTimestamp(s.lastRotated ? new Date(s.lastRotated) : undefined) },
+      { heading: 'NEXT ROTATION', cell: (s) => formatTimestamp(s.nextRotation ? new Date(s.nextRotation) : undefined) },
+      { heading: 'SSM', cell: ssmCell },
+      { heading: 'PENDING', cell: pendingCell },
+      { heading: 'SERVICES', cell: servicesCell },
+    ],
+    report.secrets,
+  );
+  for (const l of lines) out.line(l);
+  const problems = report.secrets.flatMap((s) => [
+    ...s.errors.map((e) => `${s.name}: ${e}`),
+    ...(s.ssm.status === 'error' ? [`${s.name}: SSM: ${s.ssm.error}`] : []),
+    ...(s.services.status === 'error' ? [`${s.name}: services: ${s.services.error}`] : []),
+    ...(s.pending.status === 'stale' ? [`${s.name}: AWSPENDING left on version ${s.pending.versionId} by a failed rotation: keyroll doctor ${s.name} --fix`] : []),
+  ]);
+  if (problems.length) out.line();
+  for (const p of [...new Set(problems)]) out.line(p);
+}
+
+/** Exit 1 when a field of some secret could not be determined; out of sync or stale is a state, not a failure. */
+const exitCodeOfReport = (report: StatusReport): number =>
+  report.secrets.some((s) => s.errors.length > 0 || s.ssm.status === 'error' || s.services.status === 'error') ? EXIT_FAILED : EXIT_OK;
+
+/** `keyroll status`: the table of managed secrets. */
+export function addStatusCommand(program: Command, setup: CommandSetup): void {
+  program
+    .command('status')
+    .description(
+      'show every managed secret (tag keyroll:ssm-path, or rotated by --function / KEYROLL_ROTATE_FUNCTION_ARN): strategy, rotation, last/next rotation, SSM in sync, services referencing it, stale AWSPENDING',
+    )
+    .option('--function <arn>', "also list the secrets this rotation function rotates (env KEYROLL_ROTATE_FUNCTION_ARN)")
+    .action(async (options: { function?: string }, command: Command) => {
+      const base = setup.context(command);
+      const ctx = options.function ? { ...base, rotateFunctionArn: options.function } : base;
+      const report = await collectStatus(ctx);
+      if (ctx.out.json) ctx.out.document(report);
+      else printStatus(ctx, report);
+      setup.exit(exitCodeOfReport(report));
+    });
+}
