@@ -8,6 +8,7 @@ import { credentialsOf } from '../rotation/secretValues.js';
 import { CLONE_SUFFIX, originalUserOf, strategyOf } from '../rotation/strategy.js';
 import { AWSCURRENT, parseSecretString, sslModeOf, type PostgresSecret } from '../secret.js';
 import type { CliContext } from './createCliContext.js';
+import { NotFoundError } from './errors.js';
 import { loadSecret, passwordsIn, type LoadedSecret } from './loadSecret.js';
 import { pendingStateOf } from './pendingStateOf.js';
 import { describeError } from './reportError.js';
@@ -162,7 +163,7 @@ export async function runDoctorChecks(ctx: CliContext, secretId: string, options
   try {
     loaded = await loadSecret({ secretsManager: ctx.secretsManager(), out: ctx.out }, secretId, { withValue: true });
   } catch (err) {
-    if (err instanceof Error && err.name === 'NotFoundError') throw err;
+    if (err instanceof NotFoundError) throw err;
     checks.push(fail('secrets-manager', `cannot read secret ${secretId}: ${describeError(err)}`, AWS_HINT));
     checks.push(...(await checkEndpoints(ctx)));
     return { secretArn: secretId, name: secretId, ok: false, checks };

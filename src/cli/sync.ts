@@ -45,7 +45,8 @@ export function addSyncCommand(program: Command, setup: CommandSetup): void {
     .argument('[secret]', 'secret name or ARN')
     .option('--all', 'reconcile every secret tagged keyroll:ssm-path')
     .action(async (secretId: string | undefined, options: { all?: boolean }, command: Command) => {
-      if (!secretId === !options.all) throw new UsageError('sync needs a secret or --all, not both');
+      if (secretId && options.all) throw new UsageError('sync takes a secret or --all, not both');
+      if (!secretId && !options.all) throw new UsageError('sync needs a secret (name or ARN) or --all');
       const ctx = setup.context(command);
       if (secretId) {
         const result = await syncSecret(ctx.syncDeps(), secretId);

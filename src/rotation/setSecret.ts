@@ -14,24 +14,29 @@ import type { Tag } from '@aws-sdk/client-secrets-manager';
  * - alternating users: checks AWSCURRENT logs in (confused-deputy guard), then as the
  *   master creates the clone if missing and sets the pending user's password.
  *
- * Idempotency: no-op when the pending credentials already log in.
+ * Idempotency: no-op when the pending credentials already log in (checked after the guards).
  */
 export async function setSecret(deps: RotationDeps, secretArn: string, token: string, tags: Tag[] | undefined): Promise<'set' | 'already-set'> {
   const pending = await getSecretVersion(deps, secretArn, 'setSecret', { versionId: token, stage: AWSPENDING });
-  if (await canLogIn(deps, secretArn, credentialsOf(pending.value))) return 'already-set';
-
   const current = await getSecretVersion(deps, secretArn, 'setSecret', { stage: AWSCURRENT });
+  // Guards before any connection: pending credentials never go to a host or user the current version does not name.
   if (pending.value.host !== current.value.host) {
     throw new RotationConfigError(`setSecret: secret ${secretArn}: pending host differs from the current host (${current.value.host})`);
   }
   const strategy = strategyOf(pending.value, tags);
+  if (strategy === 'single-user' && pending.value.username !== current.value.username) {
+    throw new RotationConfigError(
+      `setSecret: secret ${secretArn}: pending user "${pending.value.username}" differs from current user "${current.value.username}" (single user)`,
+    );
+  }
+  if (strategy === 'alternating-users' && originalUserOf(pending.value.username) !== originalUserOf(current.value.username)) {
+    throw new RotationConfigError(
+      `setSecret: secret ${secretArn}: pending user "${pending.value.username}" is not the alternate of current user "${current.value.username}"`,
+    );
+  }
+  if (await canLogIn(deps, secretArn, credentialsOf(pending.value))) return 'already-set';
 
   if (strategy === 'single-user') {
-    if (pending.value.username !== current.value.username) {
-      throw new RotationConfigError(
-        `setSecret: secret ${secretArn}: pending user "${pending.value.username}" differs from current user "${current.value.username}" (single user)`,
-      );
-    }
     if (pending.value.masterarn) {
       await setAsMaster(deps, secretArn, pending.value, current.value, false);
     } else {
@@ -40,11 +45,6 @@ export async function setSecret(deps: RotationDeps, secretArn: string, token: st
     return 'set';
   }
 
-  if (originalUserOf(pending.value.username) !== originalUserOf(current.value.username)) {
-    throw new RotationConfigError(
-      `setSecret: secret ${secretArn}: pending user "${pending.value.username}" is not the alternate of current user "${current.value.username}"`,
-    );
-  }
   // Confused-deputy guard: the master acts only for a secret whose own credentials are valid.
   if (!(await canLogIn(deps, secretArn, credentialsOf(current.value)))) {
     throw new RotationDatabaseError(
