@@ -11,6 +11,7 @@ const registry: Record<string, () => Promise<{ run: Bench }>> = {
   syncReconcile: () => import('./syncReconcile.js'),
   redeployDiscovery: () => import('./redeployDiscovery.js'),
   rotation: () => import('./rotation.js'),
+  bundleSize: () => import('./bundleSize.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -9,7 +9,7 @@ import type { RedeployDeps } from '../redeploy/deps.js';
 import { createTaskDefinitionCache } from '../redeploy/taskDefinitionCache.js';
 import type { RotationDeps } from '../rotation/deps.js';
 import type { SyncDeps } from '../sync/deps.js';
-import type { CliOutput } from './cliOutput.js';
+import type { CliOutput } from './createCliOutput.js';
 
 /** The options every command accepts (commander's `optsWithGlobals()`). */
 export interface GlobalOptions {

@@ -1,4 +1,4 @@
-import type { CliOutput } from './cliOutput.js';
+import type { CliOutput } from './createCliOutput.js';
 
 /** A one-line progress display on stderr. */
 export interface Progress {

@@ -5,7 +5,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { AWSCURRENT } from '../secret.js';
-import type { CliOutput } from './cliOutput.js';
+import type { CliOutput } from './createCliOutput.js';
 import { NotFoundError } from './errors.js';
 
 /** A secret named on the command line: its metadata and, when asked, its AWSCURRENT value. */

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import type { CliOutput } from './cliOutput.js';
+import type { CliOutput } from './createCliOutput.js';
 import { EXIT_AWS, EXIT_NOT_FOUND, EXIT_OK, causeChainOf, exitCodeOf } from './exitCodeOf.js';
 
 /** `Name: message` of an error, for a table cell or a check line. */
@@ -8,14 +8,14 @@ export function describeError(err: unknown): string {
   return String(err);
 }
 
-function hintFor(err: unknown, code: number): string | undefined {
+function hintFor(err: unknown, code: number, verbose: boolean): string | undefined {
   const chain = causeChainOf(err);
   const text = chain.map((e) => (e instanceof Error ? `${e.name} ${e.message}` : '')).join(' ');
   if (/region is missing/i.test(text)) return 'set --region or AWS_REGION';
   if (/CredentialsProviderError|Could not load credentials/i.test(text)) return 'configure AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an instance role)';
   if (/No Lambda rotation function ARN/i.test(text)) return 'attach the rotation function first: keyroll enable <secret> --schedule "rate(30 days)" --function <arn>';
   if (/rotation.*(in progress|isn't complete|not complete)/i.test(text)) return 'a previous rotation left AWSPENDING behind: keyroll doctor <secret>, then keyroll doctor <secret> --fix';
-  if (code === EXIT_AWS) return 'check --endpoint-url (AWS_ENDPOINT_URL), --region and the AWS credentials; --verbose shows the full error';
+  if (code === EXIT_AWS) return `check --endpoint-url (AWS_ENDPOINT_URL), --region and the AWS credentials${verbose ? '' : '; --verbose shows the full error'}`;
   if (code === EXIT_NOT_FOUND) return 'check the name or ARN, the region and the account (keyroll status lists managed secrets)';
   return undefined;
 }
@@ -36,7 +36,7 @@ export function reportError(err: unknown, out: CliOutput, options: { verbose: bo
   const name = err instanceof Error ? err.name : 'Error';
   const message = err instanceof Error ? err.message : String(err);
   out.note(`keyroll: ${message}`);
-  const hint = hintFor(err, code);
+  const hint = hintFor(err, code, options.verbose);
   if (hint) out.note(`hint: ${hint}`);
   if (options.verbose) {
     const chain = causeChainOf(err);

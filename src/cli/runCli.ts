@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
-import { createCliOutput, type OutputStream } from './cliOutput.js';
+import { createCliOutput, type OutputStream } from './createCliOutput.js';
 import type { CommandSetup } from './commandSetup.js';
 import { createCliContext, type CliContext, type GlobalOptions } from './createCliContext.js';
 import { addDoctorCommand } from './doctor.js';

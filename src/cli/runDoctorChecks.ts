@@ -127,7 +127,7 @@ async function checkMaster(ctx: CliContext, secret: PostgresSecret, loaded: Load
 }
 
 /** AWSPENDING left on another version than AWSCURRENT: reported (dry run), or healed with `fix`. */
-async function checkStalePending(ctx: CliContext, loaded: LoadedSecret, options: DoctorOptions): Promise<DoctorCheck> {
+async function checkStalePending(ctx: CliContext, loaded: LoadedSecret, options: DoctorOptions): Promise<DoctorCheck & { healed?: true }> {
   const name = 'stale-pending';
   const state = pendingStateOf(loaded.meta.VersionIdsToStages, loaded.meta.LastChangedDate, new Date());
   if (state.status === 'none') return pass(name, 'no AWSPENDING outside AWSCURRENT');
@@ -141,7 +141,7 @@ async function checkStalePending(ctx: CliContext, loaded: LoadedSecret, options:
   }
   if (report.action === 'none') return pass(name, 'no AWSPENDING outside AWSCURRENT');
   const verb = report.action === 'finished' ? 'finish that rotation' : 'remove the stale AWSPENDING label';
-  if (heal) return pass(name, `healed AWSPENDING on version ${report.versionId}: ${report.action} (${report.reason})`);
+  if (heal) return { ...pass(name, `healed AWSPENDING on version ${report.versionId}: ${report.action} (${report.reason})`), healed: true };
   const hint = recent
     ? `the secret changed less than an hour ago: a rotation may still be running. Wait, or run keyroll doctor ${loaded.name} --fix --force`
     : `run keyroll doctor ${loaded.name} --fix`;
@@ -169,6 +169,13 @@ export async function runDoctorChecks(ctx: CliContext, secretId: string, options
     return { secretArn: secretId, name: secretId, ok: false, checks };
   }
   checks.push(pass('secrets-manager', `DescribeSecret and GetSecretValue answer for ${loaded.arn}`));
+  // Healing first lets the other checks see the healed secret: a finished rotation moved AWSCURRENT.
+  let stalePending: DoctorCheck | undefined;
+  if (options.fix) {
+    const { healed, ...check } = await checkStalePending(ctx, loaded, options);
+    stalePending = check;
+    if (healed) loaded = await loadSecret({ secretsManager: ctx.secretsManager(), out: ctx.out }, loaded.arn, { withValue: true });
+  }
 
   let secret: PostgresSecret | undefined;
   try {
@@ -197,6 +204,7 @@ export async function runDoctorChecks(ctx: CliContext, secretId: string, options
   } else {
     checks.push(skip('database-login', 'the secret does not parse'), skip('master', 'the secret does not parse'));
   }
-  checks.push(await checkStalePending(ctx, loaded, options));
+  // Without --fix nothing is healed, so the check carries no `healed` mark.
+  checks.push(stalePending ?? (await checkStalePending(ctx, loaded, options)));
   return { secretArn: loaded.arn, name: loaded.name, ok: checks.every((c) => c.status !== 'fail'), checks };
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import pLimit from 'p-limit';
 import type { SecretListEntry, Tag } from '@aws-sdk/client-secrets-manager';
 import { decideService } from '../redeploy/decideService.js';
 import { discoverServices, type DiscoveredService } from '../redeploy/discoverServices.js';
@@ -45,6 +46,9 @@ export interface StatusReport {
   secrets: SecretStatus[];
 }
 
+// Secrets compared with SSM at once (two reads each); the SDK's adaptive retry absorbs throttling.
+const STATUS_CONCURRENCY = 4;
+
 const iso = (d: Date | undefined) => (d ? d.toISOString() : null);
 const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value?.trim() || undefined;
 
@@ -76,16 +80,21 @@ export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
 
   const progress = createProgress(ctx.out, 'checking secrets', secrets.length);
   const now = new Date();
-  const out: SecretStatus[] = [];
+  const limit = pLimit(STATUS_CONCURRENCY);
   try {
-    for (const entry of secrets) {
-      out.push(await statusOf(ctx, entry, values.get(entry.ARN!), services, now));
-      progress.advance(entry.Name);
-    }
+    const out = await Promise.all(
+      secrets.map((entry) =>
+        limit(async () => {
+          const status = await statusOf(ctx, entry, values.get(entry.ARN!), services, now);
+          progress.advance(entry.Name);
+          return status;
+        }),
+      ),
+    );
+    return { secrets: out };
   } finally {
     progress.stop();
   }
-  return { secrets: out };
 }
 
 async function statusOf(

@@ -68,10 +68,11 @@ export async function runDemo(stack: LocalStack, options: DemoOptions): Promise<
   const deadline = Date.now() + timeoutMs;
   try {
     for (const s of demo.secrets) {
+      const calledAt = Date.now();
       const out = await clients.sm.send(
         new RotateSecretCommand({ SecretId: s.arn, RotationLambdaARN: stack.functionArn('rotate'), RotationRules: { AutomaticallyAfterDays: 30 } }),
       );
-      timeline.note(s.arn, `RotateSecret → new version ${short(out.VersionId)} (AWSPENDING)`);
+      timeline.note(s.arn, `RotateSecret → new version ${short(out.VersionId)} (AWSPENDING)`, calledAt);
     }
     // Every delivery and rotation runs as the endpoint's background work, and each one that
     // publishes adds the next before it ends: idle means the whole cascade is over.

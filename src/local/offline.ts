@@ -57,6 +57,22 @@ export interface ServerlessOffline {
 const TAIL_BYTES = 32_768;
 
 /**
+ * Runs serverless as its own child and leads their process group. Its stdin is a pipe from the
+ * stack, which the OS closes when the stack dies however it dies (even SIGKILL): then the
+ * watchdog kills the group, so no serverless-offline outlives the stack and holds its ports.
+ * Stop signals reach the whole group; the watchdog just exits with serverless.
+ */
+const WATCHDOG = `
+const { spawn } = require('node:child_process');
+const child = spawn(process.execPath, process.argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+const killGroup = () => { try { process.kill(-process.pid, 'SIGKILL'); } catch { process.exit(1); } };
+process.stdin.on('end', killGroup).on('error', killGroup).resume();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => undefined);
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('error', (err) => { console.error(String(err)); process.exit(1); });
+`;
+
+/**
  * Starts `serverless offline start` with the given stage, ports and params in its own process
  * group (so a stop reaches the workers it spawns too) and resolves once its Lambda port
  * accepts connections. serverless-esbuild bundles the handlers first, as on deploy.
@@ -103,13 +119,14 @@ export async function startServerlessOffline(options: ServerlessOfflineOptions):
     log?.write(chunk);
   };
 
-  const child: ChildProcess = spawn(options.nodePath, args, {
+  const child: ChildProcess = spawn(options.nodePath, ['-e', WATCHDOG, ...args], {
     cwd: options.serviceDir,
     env: { ...inherited, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', ...options.env },
     // Its own process group: Ctrl-C in the terminal reaches the stack only, which stops the
     // child in order; and a stop signal to the group reaches whatever the child spawned.
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin is the watchdog's lifeline (see WATCHDOG).
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', record);
   child.stderr?.on('data', record);

@@ -4,7 +4,16 @@ import type { LambdaInvoker } from './aws/types.js';
 /** What a function was invoked with, reduced to what a timeline shows (never a value). */
 export type InvocationTrigger =
   | { kind: 'rotation'; secretId: string; step: string }
-  | { kind: 'event'; source: string; detailType: string; secretId?: string; parameterName?: string; eventName?: string }
+  | {
+      kind: 'event';
+      source: string;
+      detailType: string;
+      /** The envelope's `id`: which event on the bus this invocation delivered. */
+      eventId?: string;
+      secretId?: string;
+      parameterName?: string;
+      eventName?: string;
+    }
   | { kind: 'other' };
 
 /** One finished invocation through serverless-offline. */
@@ -62,10 +71,12 @@ export function triggerOf(payload: unknown): InvocationTrigger {
     str(detail['secretArn']) ?? str(extra['SecretId']) ?? str(response['arn']) ?? str(response['aRN']) ?? str(request['secretId']);
   const parameterName = source === 'aws.ssm' ? str(detail['name']) : undefined;
   const eventName = str(detail['eventName']);
+  const eventId = str(payload['id']);
   return {
     kind: 'event',
     source,
     detailType,
+    ...(eventId ? { eventId } : {}),
     ...(named ? { secretId: named } : {}),
     ...(parameterName ? { parameterName } : {}),
     ...(eventName ? { eventName } : {}),

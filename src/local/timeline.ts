@@ -44,8 +44,8 @@ export interface TimelineOptions {
 export interface Timeline {
   /** Milliseconds since the epoch the relative times count from. */
   readonly startedAt: number;
-  /** Adds a line of the caller's own (e.g. the RotateSecret call) at the current time. */
-  note(secretArn: string | undefined, text: string): void;
+  /** Adds a line of the caller's own (e.g. the RotateSecret call) at `at` (default: now, ms since the epoch). */
+  note(secretArn: string | undefined, text: string, at?: number): void;
   /** Prints whatever is pending, stops polling, then prints the ignored-by-design summary. */
   stop(): void;
 }
@@ -54,6 +54,8 @@ interface Entry {
   at: number;
   label: string;
   lines: string[];
+  /** For a bus event: its id, so it can be placed before the invocations it triggered. */
+  eventId?: string;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -72,6 +74,8 @@ export function startTimeline(options: TimelineOptions): Timeline {
   const serviceByArn = new Map(options.services.map((s) => [s.arn, s]));
   const pending: Entry[] = [];
   const ignored = new Map<string, { count: number; reason: string }>();
+  // When the first target of each event was asked to handle it: the event happened before.
+  const deliveredAt = new Map<string, number>();
 
   const secretLabel = (arn: string | undefined): string => {
     if (!arn) return '';
@@ -97,7 +101,13 @@ export function startTimeline(options: TimelineOptions): Timeline {
   const labelOfTrigger = (t: InvocationTrigger): string =>
     t.kind === 'rotation' ? secretLabel(t.secretId) : t.kind === 'event' ? secretLabel(t.secretId) || parameterLabel(t.parameterName) : '';
 
+  const withLabels = (text: string) => options.secrets.reduce((t, s) => t.replaceAll(s.arn, s.label), text);
+
   const entryOfInvocation = (r: InvocationRecord): Entry | undefined => {
+    if (r.trigger.kind === 'event' && r.trigger.eventId) {
+      const known = deliveredAt.get(r.trigger.eventId);
+      deliveredAt.set(r.trigger.eventId, Math.min(known ?? Infinity, r.requestedAt.getTime()));
+    }
     const fn = options.functionKeyOf(r.functionName);
     const label = labelOfTrigger(r.trigger);
     if (r.ok && r.ignored !== undefined) {
@@ -107,13 +117,13 @@ export function startTimeline(options: TimelineOptions): Timeline {
       const key = `${fn} ← ${kind}`;
       const seen = ignored.get(key);
       if (seen) seen.count += 1;
-      else ignored.set(key, { count: 1, reason: r.ignored });
+      else ignored.set(key, { count: 1, reason: withLabels(r.ignored) });
       return undefined;
     }
     const what = r.trigger.kind === 'rotation' ? `${fn} ${r.trigger.step}` : `${fn} ← ${triggerLabel(r.trigger)}`;
     const waited = r.startedAt.getTime() - r.requestedAt.getTime();
     const queue = waited >= 50 ? ` (waited ${waited} ms for its reserved concurrency)` : '';
-    const outcome = r.ok ? `✔ ${r.durationMs} ms${queue}` : `✘ ${r.durationMs} ms${queue}: ${r.error ?? 'failed'}`;
+    const outcome = r.ok ? `✔ ${r.durationMs} ms${queue}` : `✘ ${r.durationMs} ms${queue}: ${withLabels(r.error ?? 'failed')}`;
     return { at: r.startedAt.getTime(), label, lines: [`${what.padEnd(34)} ${outcome}`] };
   };
 
@@ -169,9 +179,10 @@ export function startTimeline(options: TimelineOptions): Timeline {
   const collect = () => {
     const now = clock();
     while (eventsSeen < events.length) {
-      const entry = entryOfEvent(events[eventsSeen]!, now);
+      const event = events[eventsSeen]!;
+      const entry = entryOfEvent(event, now);
       eventsSeen += 1;
-      if (entry) pending.push(entry);
+      if (entry) pending.push({ ...entry, eventId: event.id });
     }
     while (invocationsSeen < invocations.length) {
       const entry = entryOfInvocation(invocations[invocationsSeen]!);
@@ -185,6 +196,11 @@ export function startTimeline(options: TimelineOptions): Timeline {
   const flush = (all: boolean) => {
     collect();
     const horizon = all ? Infinity : (options.invoker.earliestRunning()?.getTime() ?? Infinity);
+    // Events are seen when the bus is read; the invocations they triggered say when they really were.
+    for (const e of pending) {
+      const delivered = e.eventId === undefined ? undefined : deliveredAt.get(e.eventId);
+      if (delivered !== undefined && delivered <= e.at) e.at = delivered - 1;
+    }
     pending.sort((a, b) => a.at - b.at);
     while (pending.length > 0 && pending[0]!.at < horizon) print(pending.shift()!);
   };
@@ -194,8 +210,8 @@ export function startTimeline(options: TimelineOptions): Timeline {
 
   return {
     startedAt,
-    note(secretArn, text) {
-      pending.push({ at: clock(), label: secretLabel(secretArn), lines: [text] });
+    note(secretArn, text, at) {
+      pending.push({ at: at ?? clock(), label: secretLabel(secretArn), lines: [text] });
     },
     stop() {
       if (stopped) return;

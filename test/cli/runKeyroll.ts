@@ -36,7 +36,7 @@ export async function runKeyroll(
   const stdout = collectStream();
   const stderr = collectStream(options.ttyStderr === true);
   const globals = aws ? ['--endpoint-url', aws.endpoint.url, '--region', aws.endpoint.region, '--ca-bundle', usePostgres().caCertPath] : [];
-  const code = await runCli([...globals, ...args], { stdout, stderr, env: { AWS_MAX_ATTEMPTS: '2', ...options.env } });
+  const code = await runCli([...globals, ...args], { stdout, stderr, env: { AWS_MAX_ATTEMPTS: '2', SSM_PUT_TPS: '1000', ...options.env } });
   return { code, stdout: stdout.text(), stderr: stderr.text(), json: () => JSON.parse(stdout.text()) };
 }
 

@@ -1,7 +1,8 @@
 import type { Operation, ServiceContext, ServiceEmulation } from './types.js';
 import { createEcsArns } from './ecsArns.js';
 import { invalidParameter } from './ecsErrors.js';
-import { readInteger, readObjectList, readString, readStringList, readTags } from './ecsInput.js';
+import { readInteger, readObjectList, readStringList } from './requestFields.js';
+import { readString, readTags } from './ecsInput.js';
 import { paginateEcs } from './ecsPagination.js';
 import { createEcsServices, type ClusterRecord } from './ecsServices.js';
 import { createEcsTaskDefinitions } from './ecsTaskDefinitions.js';

@@ -2,16 +2,8 @@ import type { Operation, ServiceContext } from './types.js';
 import type { EcsArns } from './ecsArns.js';
 import type { EcsTaskDefinitions } from './ecsTaskDefinitions.js';
 import { clusterNotFound, invalidParameter, serviceNotActive, serviceNotFound } from './ecsErrors.js';
-import {
-  readBoolean,
-  readInteger,
-  readObject,
-  readObjectList,
-  readString,
-  readStringList,
-  readTags,
-  requireString,
-} from './ecsInput.js';
+import { readBoolean, readInteger, readObject, readObjectList, readStringList } from './requestFields.js';
+import { readString, readTags, requireString } from './ecsInput.js';
 import { paginateEcs } from './ecsPagination.js';
 import {
   advanceService,

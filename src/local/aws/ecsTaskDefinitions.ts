@@ -1,7 +1,8 @@
 import type { Operation, ServiceContext } from './types.js';
 import type { EcsArns } from './ecsArns.js';
 import { clientException, invalidParameter } from './ecsErrors.js';
-import { readInteger, readObjectList, readString, readStringList, readTags } from './ecsInput.js';
+import { readInteger, readObjectList, readStringList } from './requestFields.js';
+import { readString, readTags } from './ecsInput.js';
 import { paginateEcs } from './ecsPagination.js';
 
 type Json = Record<string, unknown>;

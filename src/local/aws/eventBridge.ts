@@ -6,6 +6,7 @@
 import { AwsApiError, validation, type BusEvent, type EventEnvelope, type ServiceContext, type ServiceEmulation } from './types.js';
 import { compileEventPattern, EventPatternError, parseEventPattern, type EventMatcher, type EventPattern } from './eventPattern.js';
 import { LambdaRegistry } from './lambdas.js';
+import { createConstraintError, readField } from './requestFields.js';
 
 /** A rule: events on `eventBusName` (default bus when absent) matching `pattern` go to Lambda `target`. */
 export interface EventRule {
@@ -101,9 +102,7 @@ const MAX_TARGETS_PER_RULE = 5;
 const MAX_BUSES = 100;
 
 const constraint = (field: string, value: unknown, rule: string) =>
-  validation(
-    `1 validation error detected: Value ${value === undefined || value === null ? 'null' : `'${String(value)}'`} at '${field}' failed to satisfy constraint: ${rule}`,
-  );
+  createConstraintError(field, rule, value === undefined || value === null ? null : String(value));
 
 function requireName(input: Record<string, unknown>, key: string, field: string, pattern: RegExp, max: number): string {
   const value = input[key];
@@ -114,12 +113,10 @@ function requireName(input: Record<string, unknown>, key: string, field: string,
   return value;
 }
 
-const optionalString = (input: Record<string, unknown>, key: string): string | undefined => {
-  const v = input[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new AwsApiError('SerializationException', `${key} must be a string`);
-  return v;
-};
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+const optionalString = (input: Record<string, unknown>, key: string): string | undefined =>
+  readField(input, key, isString, 'a string', (k) => new AwsApiError('SerializationException', `${k} must be a string`));
 
 /** `name` from a bus name or a bus ARN (`arn:aws:events:<region>:<account>:event-bus/<name>`). */
 function busNameOf(nameOrArn: string | undefined): string {

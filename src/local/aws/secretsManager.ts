@@ -1,19 +1,16 @@
 import { randomInt } from 'node:crypto';
 import { AwsApiError, type Operation, type ServiceContext, type ServiceEmulation } from './types.js';
 import {
-  constraintError,
+  createConstraintError,
   readBoolean,
+  readBoundedObjectList,
+  readBoundedStringList,
+  readEnum,
   readInteger,
-  readObjectList,
   readString,
-  readStringList,
-  readTags,
-  readVersionId,
-  requireSecretId,
-  requireSecretName,
   requireString,
-  type Tag,
-} from './secretsManagerInput.js';
+} from './requestFields.js';
+import { readTags, readVersionId, requireSecretId, requireSecretName, type Tag } from './secretsManagerInput.js';
 import { matchesFilters, readFilters, type SecretFilter } from './secretsManagerFilters.js';
 import { describeRules, nextRotationDate, readRotationRules, type RotationRules } from './secretsManagerSchedule.js';
 import { generateRandomPassword } from './secretsManagerPassword.js';
@@ -230,7 +227,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
       throw invalidParameter("You can't specify both a binary secret value and a string secret value in the same secret.");
     }
     if (secretBinary !== undefined && Buffer.from(secretBinary, 'base64').length > MAX_VALUE_BYTES) {
-      throw constraintError('SecretBinary', `Member must have length less than or equal to ${MAX_VALUE_BYTES}`);
+      throw createConstraintError('SecretBinary', `Member must have length less than or equal to ${MAX_VALUE_BYTES}`);
     }
     if (secretString !== undefined) return { secretString };
     if (secretBinary !== undefined) return { secretBinary };
@@ -390,7 +387,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
       const kmsKeyId = readString(input, 'KmsKeyId', { max: 2048 });
       const tags = readTags(input) ?? [];
       readBoolean(input, 'ForceOverwriteReplicaSecret');
-      if ((readObjectList(input, 'AddReplicaRegions', 0, 100) ?? []).length > 0) {
+      if ((readBoundedObjectList(input, 'AddReplicaRegions', 0, 100) ?? []).length > 0) {
         throw invalidRequest('The local endpoint has a single region: it does not replicate secrets.');
       }
       purgeExpired();
@@ -448,7 +445,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
       const secretId = requireSecretId(input);
       const token = readVersionId(input, 'ClientRequestToken') ?? crypto.randomUUID();
       const value = readValue(input);
-      const stages = readStringList(input, 'VersionStages', 1, 20, { min: 1, max: 256 });
+      const stages = readBoundedStringList(input, 'VersionStages', 1, 20, { min: 1, max: 256 });
       readString(input, 'RotationToken', { min: 36, max: 256, sensitive: true });
       if (value === undefined) throw invalidParameter('You must provide either SecretString or SecretBinary.');
       const secret = requireSecret(secretId);
@@ -541,7 +538,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
     },
 
     BatchGetSecretValue(input) {
-      const ids = readStringList(input, 'SecretIdList', 1, 20, { min: 1, max: 2048 });
+      const ids = readBoundedStringList(input, 'SecretIdList', 1, 20, { min: 1, max: 2048 });
       const filters = readFilters(input);
       const maxResults = readInteger(input, 'MaxResults', 1, 20);
       if ((ids === undefined) === (filters === undefined)) {
@@ -600,7 +597,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
     TagResource(input) {
       const secretId = requireSecretId(input);
       const tags = readTags(input);
-      if (tags === undefined) throw constraintError('Tags', 'Member must not be null', null);
+      if (tags === undefined) throw createConstraintError('Tags', 'Member must not be null', null);
       const secret = requireSecret(secretId);
       const merged = mergeTags(secret.tags, tags);
       if (merged.length > 50) throw invalidParameter('A secret can have at most 50 tags.');
@@ -612,8 +609,8 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
 
     UntagResource(input) {
       const secretId = requireSecretId(input);
-      const keys = readStringList(input, 'TagKeys', 0, 50, { min: 1, max: 128 });
-      if (keys === undefined) throw constraintError('TagKeys', 'Member must not be null', null);
+      const keys = readBoundedStringList(input, 'TagKeys', 0, 50, { min: 1, max: 128 });
+      if (keys === undefined) throw createConstraintError('TagKeys', 'Member must not be null', null);
       const secret = requireSecret(secretId);
       secret.tags = secret.tags.filter((t) => !keys.includes(t.Key));
       secret.lastChangedDate = ctx.now();
@@ -790,13 +787,4 @@ function mergeTags(existing: readonly Tag[], added: readonly Tag[]): Tag[] {
   const byKey = new Map(existing.map((t) => [t.Key, { ...t }]));
   for (const t of added) byKey.set(t.Key, { ...t });
   return [...byKey.values()];
-}
-
-function readEnum<T extends string>(input: Record<string, unknown>, key: string, allowed: readonly T[]): T | undefined {
-  const v = readString(input, key);
-  if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v)) {
-    throw constraintError(key, `Member must satisfy enum value set: [${allowed.join(', ')}]`, v);
-  }
-  return v as T;
 }

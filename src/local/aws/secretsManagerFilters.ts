@@ -1,4 +1,5 @@
-import { constraintError, readObjectList, readStringList, requireString, type Tag } from './secretsManagerInput.js';
+import { createConstraintError, readBoundedObjectList, readBoundedStringList, requireString } from './requestFields.js';
+import type { Tag } from './secretsManagerInput.js';
 
 /**
  * ListSecrets / BatchGetSecretValue filters, matched as the Secrets Manager API reference
@@ -34,18 +35,18 @@ const VALUE_PATTERN = /^!?[a-zA-Z0-9 :_@/+=.\-!]*$/;
 
 /** Reads and validates the `Filters` member (at most 10, each with 1 to 10 values). @throws ValidationException */
 export function readFilters(input: Record<string, unknown>, key = 'Filters'): SecretFilter[] | undefined {
-  const list = readObjectList(input, key, 0, 10);
+  const list = readBoundedObjectList(input, key, 0, 10);
   if (list === undefined) return undefined;
   return list.map((f) => {
     const k = requireString(f, 'Key');
     if (!(FILTER_KEYS as readonly string[]).includes(k)) {
-      throw constraintError('filters.member.key', `Member must satisfy enum value set: [${FILTER_KEYS.join(', ')}]`, k);
+      throw createConstraintError('filters.member.key', `Member must satisfy enum value set: [${FILTER_KEYS.join(', ')}]`, k);
     }
-    const values = readStringList(f, 'Values', 1, 10, { max: 512 });
-    if (values === undefined) throw constraintError('filters.member.values', 'Member must not be null', null);
+    const values = readBoundedStringList(f, 'Values', 1, 10, { max: 512 });
+    if (values === undefined) throw createConstraintError('filters.member.values', 'Member must not be null', null);
     for (const v of values) {
       if (!VALUE_PATTERN.test(v)) {
-        throw constraintError('filters.member.values', `Member must satisfy regular expression pattern: ${VALUE_PATTERN.source}`, v);
+        throw createConstraintError('filters.member.values', `Member must satisfy regular expression pattern: ${VALUE_PATTERN.source}`, v);
       }
     }
     return { key: k as FilterKey, values };

@@ -1,5 +1,5 @@
 import { AwsApiError } from './types.js';
-import { readInteger, readObject, readString } from './secretsManagerInput.js';
+import { readInteger, readObject, readString } from './requestFields.js';
 
 /**
  * Rotation rules (RotateSecret's RotationRules) and the next rotation date they give.

@@ -1,15 +1,7 @@
 import { AwsApiError, validation, type ServiceContext, type ServiceEmulation } from './types.js';
 import { createSecureStringCipher } from './ssmCipher.js';
-import {
-  constraintViolation,
-  readBoolean,
-  readEnum,
-  readIntegerInRange,
-  readObjectList,
-  readString,
-  requireString,
-  requireStringList,
-} from './ssmInput.js';
+import { createConstraintError, readBoolean, readEnum, readInteger, readObjectList, readString, requireString } from './requestFields.js';
+import { requireStringList } from './ssmInput.js';
 import {
   isUnderPath,
   parameterArn,
@@ -37,6 +29,8 @@ type Tier = 'Standard' | 'Advanced';
 // Listed in the order AWS's enum-violation messages print them.
 const PARAMETER_TYPES = ['SecureString', 'StringList', 'String'] as const;
 const TIERS = ['Standard', 'Advanced', 'Intelligent-Tiering'] as const;
+/** A refused Type or Tier is echoed at most this long, so a pasted value cannot flood the message. */
+const SHOWN_ENUM_CHARS = 64;
 
 /** The account's AWS managed key for Parameter Store, used when a SecureString names none. */
 export const DEFAULT_SSM_KEY_ID = 'alias/aws/ssm';
@@ -90,10 +84,10 @@ function readTags(input: Record<string, unknown>): Tag[] {
     const key = t['Key'];
     const value = t['Value'];
     if (typeof key !== 'string' || key.length < 1 || key.length > 128) {
-      throw constraintViolation(`Tags.${i + 1}.member.key`, 'Member must have length between 1 and 128');
+      throw createConstraintError(`Tags.${i + 1}.member.key`, 'Member must have length between 1 and 128');
     }
     if (typeof value !== 'string' || value.length > 256) {
-      throw constraintViolation(`Tags.${i + 1}.member.value`, 'Member must have length between 0 and 256');
+      throw createConstraintError(`Tags.${i + 1}.member.value`, 'Member must have length between 0 and 256');
     }
     return { Key: key, Value: value };
   });
@@ -275,9 +269,9 @@ export function createSsm(ctx: ServiceContext): SsmEmulation {
   const putParameter = (input: Record<string, unknown>) => {
     const name = validateNewParameterName(requireString(input, 'Name'), ctx);
     const value = requireString(input, 'Value');
-    if (value.length === 0) throw constraintViolation('Value', 'Member must have length greater than or equal to 1');
+    if (value.length === 0) throw createConstraintError('Value', 'Member must have length greater than or equal to 1');
     if (value.length > ADVANCED_MAX_VALUE) {
-      throw constraintViolation('Value', `Member must have length less than or equal to ${ADVANCED_MAX_VALUE}`);
+      throw createConstraintError('Value', `Member must have length less than or equal to ${ADVANCED_MAX_VALUE}`);
     }
     const overwrite = readBoolean(input, 'Overwrite') ?? false;
     const tags = readTags(input);
@@ -287,15 +281,15 @@ export function createSsm(ctx: ServiceContext): SsmEmulation {
           'To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.',
       );
     }
-    const requestedType = readEnum(input, 'Type', PARAMETER_TYPES);
-    const requestedTier = readEnum(input, 'Tier', TIERS);
+    const requestedType = readEnum(input, 'Type', PARAMETER_TYPES, SHOWN_ENUM_CHARS);
+    const requestedTier = readEnum(input, 'Tier', TIERS, SHOWN_ENUM_CHARS);
     const description = readString(input, 'Description');
     if (description !== undefined && description.length > MAX_DESCRIPTION) {
-      throw constraintViolation('Description', `Member must have length less than or equal to ${MAX_DESCRIPTION}`);
+      throw createConstraintError('Description', `Member must have length less than or equal to ${MAX_DESCRIPTION}`);
     }
     const requestedPattern = readString(input, 'AllowedPattern');
     if (requestedPattern !== undefined && requestedPattern.length > MAX_ALLOWED_PATTERN) {
-      throw constraintViolation('AllowedPattern', `Member must have length less than or equal to ${MAX_ALLOWED_PATTERN}`);
+      throw createConstraintError('AllowedPattern', `Member must have length less than or equal to ${MAX_ALLOWED_PATTERN}`);
     }
     const requestedDataType = readString(input, 'DataType');
     if (requestedDataType !== undefined && requestedDataType !== 'text') {
@@ -388,7 +382,7 @@ export function createSsm(ctx: ServiceContext): SsmEmulation {
     const path = validatePath(requireString(input, 'Path'));
     const recursive = readBoolean(input, 'Recursive') ?? false;
     const withDecryption = readBoolean(input, 'WithDecryption') ?? false;
-    const maxResults = readIntegerInRange(input, 'MaxResults', 1, 10) ?? 10;
+    const maxResults = readInteger(input, 'MaxResults', 1, 10) ?? 10;
     const filters = readParameterFilters(input, 'GetParametersByPath');
     const matching = sorted().filter(
       (p) => isUnderPath(p.name, path, recursive) && matchesParameterFilters(filters, filterView(p)),
@@ -401,7 +395,7 @@ export function createSsm(ctx: ServiceContext): SsmEmulation {
   };
 
   const describeParameters = (input: Record<string, unknown>) => {
-    const maxResults = readIntegerInRange(input, 'MaxResults', 1, 50) ?? 10;
+    const maxResults = readInteger(input, 'MaxResults', 1, 50) ?? 10;
     const filters = readParameterFilters(input, 'DescribeParameters');
     const legacy = readLegacyFilters(input);
     if (legacy.length > 0 && filters.length > 0) {
@@ -418,7 +412,7 @@ export function createSsm(ctx: ServiceContext): SsmEmulation {
   const getParameterHistory = (input: Record<string, unknown>) => {
     const raw = requireString(input, 'Name');
     const withDecryption = readBoolean(input, 'WithDecryption') ?? false;
-    const maxResults = readIntegerInRange(input, 'MaxResults', 1, 50) ?? 50;
+    const maxResults = readInteger(input, 'MaxResults', 1, 50) ?? 50;
     const reference = parseParameterReference(raw, ctx);
     const parameter = reference && reference.selector === undefined ? parameters.get(parameterKey(reference.name)) : undefined;
     if (!parameter) throw notFound(raw);

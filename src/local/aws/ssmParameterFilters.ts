@@ -1,5 +1,5 @@
 import { AwsApiError, validation } from './types.js';
-import { readObjectList } from './ssmInput.js';
+import { readObjectList } from './requestFields.js';
 import { isUnderPath, rootedName, validatePath } from './ssmNames.js';
 
 /**
