@@ -47,8 +47,17 @@ export interface OfflineInvoker {
   readonly invoke: LambdaInvoker;
   /** Every finished invocation, in completion order. */
   readonly invocations: InvocationRecord[];
+  /** The invocations still running, oldest first. */
+  running(): RunningInvocation[];
   /** When the earliest invocation still running started; undefined when none runs. */
   earliestRunning(): Date | undefined;
+}
+
+/** An invocation serverless-offline has not answered yet. */
+export interface RunningInvocation {
+  functionName: string;
+  trigger: InvocationTrigger;
+  startedAt: Date;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -102,7 +111,7 @@ function ignoredReasonOf(result: unknown): string | undefined {
 export function createOfflineInvoker(options: OfflineInvokerOptions): OfflineInvoker {
   const invokeLambda = options.invoke ?? createLambdaInvoker(options.lambdaUrl);
   const invocations: InvocationRecord[] = [];
-  const running = new Set<Date>();
+  const inFlight = new Set<RunningInvocation>();
   const slots = new Map<string, { free: number; waiting: Array<() => void> }>();
   for (const [name, n] of Object.entries(options.reservedConcurrency ?? {})) {
     if (Number.isInteger(n) && n > 0) slots.set(name, { free: n, waiting: [] });
@@ -130,7 +139,8 @@ export function createOfflineInvoker(options: OfflineInvokerOptions): OfflineInv
     const trigger = triggerOf(payload);
     await acquire(functionName);
     const startedAt = new Date();
-    running.add(startedAt);
+    const entry: RunningInvocation = { functionName, trigger, startedAt };
+    inFlight.add(entry);
     try {
       const result = await invokeLambda(functionName, payload);
       const ignored = ignoredReasonOf(result);
@@ -156,16 +166,13 @@ export function createOfflineInvoker(options: OfflineInvokerOptions): OfflineInv
       });
       throw err;
     } finally {
-      running.delete(startedAt);
+      inFlight.delete(entry);
       release(functionName);
     }
   };
 
-  const earliestRunning = () => {
-    let earliest: Date | undefined;
-    for (const d of running) if (!earliest || d < earliest) earliest = d;
-    return earliest;
-  };
+  const running = () => [...inFlight].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  const earliestRunning = () => running()[0]?.startedAt;
 
-  return { invoke, invocations, earliestRunning };
+  return { invoke, invocations, running, earliestRunning };
 }

@@ -87,6 +87,21 @@ describe('keyroll rotate', () => {
     expect(run.stderr).toContain('hint: attach the rotation function first: keyroll enable');
   });
 
+  it('exits 4 and points to doctor when a previous rotation left AWSPENDING behind', async () => {
+    // Prepare
+    const secret = await attachedSecret({ failing: true });
+    await runKeyroll(aws, ['rotate', secret.arn]);
+    await aws.endpoint.idle(10_000);
+
+    // Act
+    const run = await runKeyroll(aws, ['rotate', secret.arn]);
+
+    // Assess
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("A previous rotation isn't complete.");
+    expect(run.stderr).toContain('hint: a previous rotation left AWSPENDING behind: keyroll doctor <secret>, then keyroll doctor <secret> --fix');
+  });
+
   it('exits 3 for a secret that does not exist', async () => {
     // Act
     const run = await runKeyroll(aws, ['rotate', uniqueName('missing')]);
