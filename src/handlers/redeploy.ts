@@ -1,36 +1,24 @@
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { loadConfig } from '../config.js';
 import { createEcsClient, createEventBridgeClient, createSecretsManagerClient } from '../aws.js';
 import { EventBridgeEnvelopeSchema, type EventBridgeEnvelope } from '../events.js';
-import type { RedeployEventDeps } from '../redeploy/deps.js';
+import { createRedeployDeps } from '../redeploy/deps.js';
 import { redeployForEvent, type RedeployEventOutcome } from '../redeploy/redeployForEvent.js';
 import { createTaskDefinitionCache } from '../redeploy/taskDefinitionCache.js';
-import { parseEvent } from './middleware/parseEvent.js';
-import { logOutcome } from './middleware/logOutcome.js';
+import { stringOf, wrapLambdaHandler } from './wrapLambdaHandler.js';
 
 const config = loadConfig();
 const logger = new Logger({ serviceName: 'keyroll' });
 const clientOptions = { maxAttempts: config.AWS_MAX_ATTEMPTS };
-const deps: RedeployEventDeps = {
+const deps = createRedeployDeps(config, {
   ecs: createEcsClient(clientOptions),
   eventBridge: createEventBridgeClient(clientOptions),
   secretsManager: createSecretsManagerClient(clientOptions),
   logger,
   // Module scope: task definition revisions are immutable, so the cache lives as long as the container.
   taskDefinitionCache: createTaskDefinitionCache(),
-  settings: {
-    clusters: config.ECS_CLUSTERS,
-    concurrency: config.REDEPLOY_CONCURRENCY,
-    wait: config.REDEPLOY_WAIT,
-    waitTimeoutMs: config.REDEPLOY_WAIT_TIMEOUT_SECONDS * 1000,
-    dryRun: config.DRY_RUN,
-    eventBusName: config.EVENT_BUS_NAME,
-    ssmPathPrefixes: config.SSM_PATH_PREFIXES,
-  },
-};
+});
 
 // Time kept back from the wait for publishing "Services Redeployed" and returning.
 const WAIT_MARGIN_MS = 30_000;
@@ -54,22 +42,17 @@ export const lambdaHandler = async (event: EventBridgeEnvelope, context?: Pick<C
   return outcome;
 };
 
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-
-export const handler = middy(lambdaHandler)
-  .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-  .use(
-    logOutcome({
-      logger,
-      keysOf: (e) => {
-        const ev = (e ?? {}) as Record<string, unknown>;
-        const detail = (ev.detail ?? {}) as Record<string, unknown>;
-        return {
-          detailType: str(ev['detail-type']),
-          secretArn: str(detail.secretArn),
-          parameterName: str(detail.name) && ev.source === 'aws.ssm' ? str(detail.name) : undefined,
-        };
-      },
-    }),
-  )
-  .use(parseEvent({ schema: EventBridgeEnvelopeSchema, name: 'redeploy event' }));
+export const handler = wrapLambdaHandler(lambdaHandler, {
+  logger,
+  schema: EventBridgeEnvelopeSchema,
+  name: 'redeploy event',
+  keysOf: (e) => {
+    const ev = (e ?? {}) as Record<string, unknown>;
+    const detail = (ev.detail ?? {}) as Record<string, unknown>;
+    return {
+      detailType: stringOf(ev['detail-type']),
+      secretArn: stringOf(detail.secretArn),
+      parameterName: stringOf(detail.name) && ev.source === 'aws.ssm' ? stringOf(detail.name) : undefined,
+    };
+  },
+});

@@ -1,32 +1,19 @@
-import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { loadConfig } from '../config.js';
 import { createEventBridgeClient, createSecretsManagerClient } from '../aws.js';
 import { RotationEventSchema, type RotationEvent } from '../events.js';
-import { createPostgresGateway } from '../postgres/gateway.js';
 import { runRotationStep, type StepOutcome } from '../rotation/rotate.js';
-import type { RotationDeps } from '../rotation/deps.js';
-import { parseEvent } from './middleware/parseEvent.js';
-import { logOutcome } from './middleware/logOutcome.js';
+import { createRotationDeps } from '../rotation/deps.js';
+import { stringOf, wrapLambdaHandler } from './wrapLambdaHandler.js';
 
 const config = loadConfig();
 const logger = new Logger({ serviceName: 'keyroll' });
-const deps: RotationDeps = {
-  secretsManager: createSecretsManagerClient({ maxAttempts: config.AWS_MAX_ATTEMPTS }),
-  eventBridge: createEventBridgeClient({ maxAttempts: config.AWS_MAX_ATTEMPTS }),
-  db: createPostgresGateway({
-    caBundle: config.DB_CA_BUNDLE,
-    onLambda: config.AWS_LAMBDA_FUNCTION_NAME !== undefined,
-    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-  }),
+const clientOptions = { maxAttempts: config.AWS_MAX_ATTEMPTS };
+const deps = createRotationDeps(config, {
+  secretsManager: createSecretsManagerClient(clientOptions),
+  eventBridge: createEventBridgeClient(clientOptions),
   logger,
-  settings: {
-    passwordLength: config.PASSWORD_LENGTH,
-    excludeCharacters: config.EXCLUDE_CHARACTERS,
-    eventBusName: config.EVENT_BUS_NAME,
-  },
-};
+});
 
 /** Runs one step of Secrets Manager's rotation for the secret in the event. */
 export const lambdaHandler = async (event: RotationEvent): Promise<StepOutcome> => {
@@ -35,17 +22,12 @@ export const lambdaHandler = async (event: RotationEvent): Promise<StepOutcome> 
   return outcome;
 };
 
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-
-export const handler = middy(lambdaHandler)
-  .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-  .use(
-    logOutcome({
-      logger,
-      keysOf: (e) => {
-        const ev = (e ?? {}) as Record<string, unknown>;
-        return { secretArn: str(ev.SecretId), step: str(ev.Step), token: str(ev.ClientRequestToken) };
-      },
-    }),
-  )
-  .use(parseEvent({ schema: RotationEventSchema, name: 'rotation event' }));
+export const handler = wrapLambdaHandler(lambdaHandler, {
+  logger,
+  schema: RotationEventSchema,
+  name: 'rotation event',
+  keysOf: (e) => {
+    const ev = (e ?? {}) as Record<string, unknown>;
+    return { secretArn: stringOf(ev.SecretId), step: stringOf(ev.Step), token: stringOf(ev.ClientRequestToken) };
+  },
+});

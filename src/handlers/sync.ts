@@ -1,51 +1,22 @@
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { loadConfig } from '../config.js';
 import { createEventBridgeClient, createSecretsManagerClient, createSsmClient } from '../aws.js';
-import { createPostgresGateway } from '../postgres/gateway.js';
-import type { RotationDeps } from '../rotation/deps.js';
+import { createRotationDeps } from '../rotation/deps.js';
 import { resolveStalePending } from '../rotation/resolveStalePending.js';
-import type { SyncDeps } from '../sync/deps.js';
+import { createSyncDeps } from '../sync/deps.js';
 import { runSyncTrigger, type SyncOutcome } from '../sync/runSyncTrigger.js';
 import { SyncEventSchema, type SyncTrigger } from '../sync/syncTrigger.js';
-import { parseEvent } from './middleware/parseEvent.js';
-import { logOutcome } from './middleware/logOutcome.js';
+import { wrapLambdaHandler } from './wrapLambdaHandler.js';
 
 const config = loadConfig();
 const logger = new Logger({ serviceName: 'keyroll' });
 const clientOptions = { maxAttempts: config.AWS_MAX_ATTEMPTS };
 const secretsManager = createSecretsManagerClient(clientOptions);
 const eventBridge = createEventBridgeClient(clientOptions);
-const deps: SyncDeps = {
-  secretsManager,
-  ssm: createSsmClient(clientOptions),
-  eventBridge,
-  logger,
-  settings: {
-    kmsKeyId: config.SSM_KMS_KEY_ID,
-    putTps: config.SSM_PUT_TPS,
-    eventBusName: config.EVENT_BUS_NAME,
-    pathPrefixes: config.SSM_PATH_PREFIXES,
-  },
-};
+const deps = createSyncDeps(config, { secretsManager, ssm: createSsmClient(clientOptions), eventBridge, logger });
 // Healing a stale AWSPENDING decides from database logins, so the reconcile needs rotation's deps.
-const rotationDeps: RotationDeps = {
-  secretsManager,
-  eventBridge,
-  db: createPostgresGateway({
-    caBundle: config.DB_CA_BUNDLE,
-    onLambda: config.AWS_LAMBDA_FUNCTION_NAME !== undefined,
-    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-  }),
-  logger,
-  settings: {
-    passwordLength: config.PASSWORD_LENGTH,
-    excludeCharacters: config.EXCLUDE_CHARACTERS,
-    eventBusName: config.EVENT_BUS_NAME,
-  },
-};
+const rotationDeps = createRotationDeps(config, { secretsManager, eventBridge, logger });
 
 // Stop starting secrets this long before the Lambda timeout, so the summary is still logged.
 const DEADLINE_MARGIN_MS = 30_000;
@@ -64,17 +35,14 @@ export const lambdaHandler = async (trigger: SyncTrigger, context?: Pick<Context
   return outcome;
 };
 
-export const handler = middy(lambdaHandler)
-  .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-  .use(
-    logOutcome({
-      logger,
-      keysOf: (e) => {
-        const parsed = SyncEventSchema.safeParse(e);
-        if (!parsed.success) return {};
-        const t = parsed.data;
-        return { trigger: t.trigger, secretArn: t.kind === 'reconcile' ? undefined : t.secretId };
-      },
-    }),
-  )
-  .use(parseEvent({ schema: SyncEventSchema, name: 'sync event' }));
+export const handler = wrapLambdaHandler(lambdaHandler, {
+  logger,
+  schema: SyncEventSchema,
+  name: 'sync event',
+  keysOf: (e) => {
+    const parsed = SyncEventSchema.safeParse(e);
+    if (!parsed.success) return {};
+    const t = parsed.data;
+    return { trigger: t.trigger, secretArn: t.kind === 'reconcile' ? undefined : t.secretId };
+  },
+});

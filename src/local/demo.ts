@@ -24,6 +24,8 @@ export interface DemoOptions {
   print: (line: string) => void;
   /** Bound on the whole pipeline, rotation to last redeploy (default 120 s). */
   timeoutMs?: number;
+  /** Stops waiting for the pipeline (Ctrl-C): the report then has no checks and is not ok. */
+  signal?: AbortSignal;
 }
 
 const short = (id: string | undefined) => (id ?? '?').slice(0, 8);
@@ -78,6 +80,7 @@ export async function runDemo(stack: LocalStack, options: DemoOptions): Promise<
     // publishes adds the next before it ends: idle means the whole cascade is over.
     await Promise.race([
       stack.endpoint.idle(Math.max(1, deadline - Date.now())),
+      abortedBy(options.signal),
       stack.offline.exited.then((e) => {
         throw new Error(`serverless-offline exited (${e.signal ?? `code ${e.code}`}) during the run:\n${stack.offline.lastOutput()}`);
       }),
@@ -87,16 +90,26 @@ export async function runDemo(stack: LocalStack, options: DemoOptions): Promise<
     // The rollouts' completion events are published by the endpoint's ECS advance: give the last one a poll.
     await sleep(300);
   } catch (err) {
-    timeline.note(undefined, `✘ ${err instanceof Error ? err.message : String(err)}`);
+    if (!options.signal?.aborted) timeline.note(undefined, `✘ ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     timeline.stop();
   }
+  if (options.signal?.aborted) return { demo, checks: [], ok: false };
 
   const checks = await checkDemo({ clients, postgres: stack.postgres, events: stack.endpoint.eventBridge.events }, demo, before);
   print('');
   print('Checks');
   for (const c of checks) print(`  ${c.ok ? '✔' : '✘'} ${c.text}`);
   return { demo, checks, ok: checks.length > 0 && checks.every((c) => c.ok) };
+}
+
+/** Rejects when the signal aborts (never, without one). */
+function abortedBy(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    if (!signal) return;
+    if (signal.aborted) reject(new Error('aborted'));
+    signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+  });
 }
 
 async function restartedServices(stack: LocalStack, demo: Demo, before: Map<string, string>): Promise<string[]> {

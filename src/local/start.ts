@@ -89,8 +89,10 @@ async function main(): Promise<number> {
 
   try {
     if (signals > 0) return 0;
-    const report = await Promise.race([runDemo(stack, { print }), stopRequested.then(() => undefined)]);
-    if (!report) return 0;
+    const abort = new AbortController();
+    void stopRequested.then(() => abort.abort());
+    const report = await runDemo(stack, { print, signal: abort.signal });
+    if (abort.signal.aborted) return 0;
     print('');
     print(report.ok ? '✔ every check passed' : `✘ ${report.checks.filter((c) => !c.ok).length} check(s) failed`);
     if (args.once) return report.ok ? 0 : 1;

@@ -2,6 +2,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Config } from '../config.js';
 import type { TaskDefinitionCache } from './taskDefinitionCache.js';
 
 /** What redeploying a change needs, passed in by the handler or the CLI. */
@@ -39,4 +40,44 @@ export interface RedeploySettings {
   eventBusName: string;
   /** Parameter name prefixes whose "Parameter Store Change" events redeploy; empty = none do. */
   ssmPathPrefixes?: readonly string[];
+}
+
+/**
+ * What the caller built and keeps: the clients, the logger, and the task definition cache,
+ * which must outlive one call (module scope in the handler), so it is never made here.
+ */
+export interface RedeployClients {
+  ecs: ECSClient;
+  eventBridge: EventBridgeClient;
+  /** Needed to redeploy for an event (a secret's tags); the CLI, which forms the change itself, leaves it out. */
+  secretsManager?: SecretsManagerClient;
+  logger?: RedeployDeps['logger'];
+  taskDefinitionCache: TaskDefinitionCache;
+}
+
+/**
+ * Builds the redeploy functions' dependencies: the caller's clients and cache, and the
+ * settings from the configuration (ECS_CLUSTERS, REDEPLOY_CONCURRENCY, REDEPLOY_WAIT,
+ * REDEPLOY_WAIT_TIMEOUT_SECONDS, DRY_RUN, EVENT_BUS_NAME, SSM_PATH_PREFIXES). With Secrets
+ * Manager among the clients, the result can redeploy for an event. Makes no call.
+ */
+export function createRedeployDeps(config: Config, clients: RedeployClients & { secretsManager: SecretsManagerClient }): RedeployEventDeps;
+export function createRedeployDeps(config: Config, clients: RedeployClients): RedeployDeps;
+export function createRedeployDeps(config: Config, clients: RedeployClients): RedeployDeps | RedeployEventDeps {
+  return {
+    ecs: clients.ecs,
+    eventBridge: clients.eventBridge,
+    ...(clients.secretsManager ? { secretsManager: clients.secretsManager } : {}),
+    ...(clients.logger ? { logger: clients.logger } : {}),
+    taskDefinitionCache: clients.taskDefinitionCache,
+    settings: {
+      clusters: config.ECS_CLUSTERS,
+      concurrency: config.REDEPLOY_CONCURRENCY,
+      wait: config.REDEPLOY_WAIT,
+      waitTimeoutMs: config.REDEPLOY_WAIT_TIMEOUT_SECONDS * 1000,
+      dryRun: config.DRY_RUN,
+      eventBusName: config.EVENT_BUS_NAME,
+      ssmPathPrefixes: config.SSM_PATH_PREFIXES,
+    },
+  };
 }

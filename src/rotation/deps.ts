@@ -1,7 +1,8 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { PostgresGateway } from '../postgres/gateway.js';
+import type { Config } from '../config.js';
+import { createPostgresGateway, type PostgresGateway } from '../postgres/gateway.js';
 
 /** What the rotation steps need, passed in by the handler or the CLI. */
 export interface RotationDeps {
@@ -17,4 +18,35 @@ export interface RotationSettings {
   passwordLength: number;
   excludeCharacters: string;
   eventBusName: string;
+}
+
+/** The clients and logger the caller built (handler: at module scope; CLI: on first use). */
+export interface RotationClients {
+  secretsManager: SecretsManagerClient;
+  eventBridge: EventBridgeClient;
+  logger?: RotationDeps['logger'];
+}
+
+/**
+ * Builds the rotation steps' dependencies from the configuration: the PostgreSQL gateway
+ * (DB_CA_BUNDLE, DB_CONNECT_TIMEOUT_MS, and the Lambda runtime's CA file when
+ * AWS_LAMBDA_FUNCTION_NAME says this runs on Lambda) and the settings (PASSWORD_LENGTH,
+ * EXCLUDE_CHARACTERS, EVENT_BUS_NAME). Makes no call and opens no connection.
+ */
+export function createRotationDeps(config: Config, clients: RotationClients): RotationDeps {
+  return {
+    secretsManager: clients.secretsManager,
+    eventBridge: clients.eventBridge,
+    db: createPostgresGateway({
+      caBundle: config.DB_CA_BUNDLE,
+      onLambda: config.AWS_LAMBDA_FUNCTION_NAME !== undefined,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    }),
+    ...(clients.logger ? { logger: clients.logger } : {}),
+    settings: {
+      passwordLength: config.PASSWORD_LENGTH,
+      excludeCharacters: config.EXCLUDE_CHARACTERS,
+      eventBusName: config.EVENT_BUS_NAME,
+    },
+  };
 }

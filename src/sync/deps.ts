@@ -2,6 +2,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Config } from '../config.js';
 
 /** What the sync functions need, built by the handler or the CLI. */
 export interface SyncDeps {
@@ -21,4 +22,31 @@ export interface SyncSettings {
   eventBusName: string;
   /** When not empty, a secret's `keyroll:ssm-path` must lie under one of these. */
   pathPrefixes: readonly string[];
+}
+
+/** The clients and logger the caller built (handler: at module scope; CLI: on first use). */
+export interface SyncClients {
+  secretsManager: SecretsManagerClient;
+  ssm: SSMClient;
+  eventBridge: EventBridgeClient;
+  logger?: SyncDeps['logger'];
+}
+
+/**
+ * Builds the sync functions' dependencies: the caller's clients and the settings from the
+ * configuration (SSM_KMS_KEY_ID, SSM_PUT_TPS, EVENT_BUS_NAME, SSM_PATH_PREFIXES). Makes no call.
+ */
+export function createSyncDeps(config: Config, clients: SyncClients): SyncDeps {
+  return {
+    secretsManager: clients.secretsManager,
+    ssm: clients.ssm,
+    eventBridge: clients.eventBridge,
+    ...(clients.logger ? { logger: clients.logger } : {}),
+    settings: {
+      kmsKeyId: config.SSM_KMS_KEY_ID,
+      putTps: config.SSM_PUT_TPS,
+      eventBusName: config.EVENT_BUS_NAME,
+      pathPrefixes: config.SSM_PATH_PREFIXES,
+    },
+  };
 }

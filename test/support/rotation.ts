@@ -1,6 +1,7 @@
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import type { TestAws } from './endpoint.js';
+import { readVersionStages } from './awsFixtures.js';
 import { createLoginRole, uniqueName, usePostgres, withAdmin, type TestRole } from './postgres.js';
 import { createPostgresGateway, type PostgresGateway } from '../../src/postgres/gateway.js';
 import type { RotationDeps } from '../../src/rotation/deps.js';
@@ -98,10 +99,8 @@ export async function runAllSteps(deps: RotationDeps, secretArn: string, token: 
   for (const Step of ROTATION_STEPS) await runRotationStep(deps, { SecretId: secretArn, ClientRequestToken: token, Step });
 }
 
-export async function stagesOf(aws: TestAws, secretArn: string): Promise<Record<string, string[]>> {
-  const d = await aws.sm.send(new DescribeSecretCommand({ SecretId: secretArn }));
-  return d.VersionIdsToStages ?? {};
-}
+/** VersionIdsToStages of a secret. */
+export const stagesOf = readVersionStages;
 
 export async function valueOf(aws: TestAws, secretArn: string, stage = 'AWSCURRENT'): Promise<Record<string, unknown> & { username: string; password: string }> {
   const v = await aws.sm.send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: stage }));

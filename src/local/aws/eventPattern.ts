@@ -38,32 +38,26 @@ const fail = (reason: string): never => {
 };
 
 // Event Ruler flattens arrays of arrays, so `[["a"], "b"]` holds the leaves "a" and "b".
-function leafValuesOf(node: unknown): Leaf[] {
-  if (node === undefined) return [];
-  if (isLeaf(node)) return [node];
-  if (!Array.isArray(node)) return [];
-  const out: Leaf[] = [];
-  const walk = (items: unknown[]) => {
-    for (const item of items) {
-      if (Array.isArray(item)) walk(item);
-      else if (isLeaf(item)) out.push(item);
-    }
-  };
-  walk(node);
-  return out;
-}
-
-function objectElementsOf(items: unknown[]): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
+function flattenMatching<T>(items: unknown[], keep: (item: unknown) => item is T): T[] {
+  const out: T[] = [];
   const walk = (list: unknown[]) => {
     for (const item of list) {
       if (Array.isArray(item)) walk(item);
-      else if (isPlainObject(item)) out.push(item);
+      else if (keep(item)) out.push(item);
     }
   };
   walk(items);
   return out;
 }
+
+function leafValuesOf(node: unknown): Leaf[] {
+  if (node === undefined) return [];
+  if (isLeaf(node)) return [node];
+  if (!Array.isArray(node)) return [];
+  return flattenMatching(node, isLeaf);
+}
+
+const objectElementsOf = (items: unknown[]): Record<string, unknown>[] => flattenMatching(items, isPlainObject);
 
 const fieldOf = (node: unknown, key: string): unknown =>
   isPlainObject(node) && Object.hasOwn(node, key) ? node[key] : undefined;

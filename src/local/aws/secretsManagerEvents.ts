@@ -32,6 +32,50 @@ export function cloudTrailCase(value: unknown): unknown {
   return out;
 }
 
+/** What differs between Secrets Manager's CloudTrail records; the rest is the same for all. */
+interface CloudTrailRecord {
+  detailType: string;
+  eventName: string;
+  userIdentity: Record<string, unknown>;
+  sourceIPAddress: string;
+  userAgent: string;
+  requestParameters: unknown;
+  responseElements: unknown;
+  additionalEventData?: Record<string, unknown>;
+  eventType: 'AwsApiCall' | 'AwsServiceEvent';
+}
+
+// Members in CloudTrail's order, so a delivered event reads like AWS's.
+function cloudTrailEvent(ctx: ServiceContext, record: CloudTrailRecord): BusEvent {
+  const now = ctx.now();
+  return {
+    source: SECRETS_MANAGER_SOURCE,
+    detailType: record.detailType,
+    resources: [],
+    time: now,
+    detail: {
+      eventVersion: '1.09',
+      userIdentity: record.userIdentity,
+      eventTime: eventTimeOf(now),
+      eventSource: EVENT_SOURCE,
+      eventName: record.eventName,
+      awsRegion: ctx.region,
+      sourceIPAddress: record.sourceIPAddress,
+      userAgent: record.userAgent,
+      requestParameters: record.requestParameters,
+      responseElements: record.responseElements,
+      ...(record.additionalEventData !== undefined ? { additionalEventData: record.additionalEventData } : {}),
+      requestID: crypto.randomUUID(),
+      eventID: crypto.randomUUID(),
+      readOnly: false,
+      eventType: record.eventType,
+      managementEvent: true,
+      recipientAccountId: ctx.accountId,
+      eventCategory: 'Management',
+    },
+  };
+}
+
 /**
  * An "AWS API Call via CloudTrail" event for a successful call. `request` and `response`
  * are the operation's members (PascalCase, as on the wire) minus anything secret.
@@ -42,67 +86,35 @@ export function apiCallEvent(
   request: Record<string, unknown>,
   response: Record<string, unknown> | null,
 ): BusEvent {
-  const now = ctx.now();
-  return {
-    source: SECRETS_MANAGER_SOURCE,
+  return cloudTrailEvent(ctx, {
     detailType: API_CALL_DETAIL_TYPE,
-    resources: [],
-    time: now,
-    detail: {
-      eventVersion: '1.09',
-      userIdentity: {
-        type: 'IAMUser',
-        principalId: 'AIDALOCALENDPOINTUSER',
-        arn: `arn:aws:iam::${ctx.accountId}:user/local`,
-        accountId: ctx.accountId,
-        userName: 'local',
-      },
-      eventTime: eventTimeOf(now),
-      eventSource: EVENT_SOURCE,
-      eventName,
-      awsRegion: ctx.region,
-      sourceIPAddress: '127.0.0.1',
-      userAgent: 'keyroll-local-endpoint',
-      requestParameters: cloudTrailCase(request),
-      responseElements: response === null ? null : cloudTrailCase(response),
-      requestID: crypto.randomUUID(),
-      eventID: crypto.randomUUID(),
-      readOnly: false,
-      eventType: 'AwsApiCall',
-      managementEvent: true,
-      recipientAccountId: ctx.accountId,
-      eventCategory: 'Management',
+    eventName,
+    userIdentity: {
+      type: 'IAMUser',
+      principalId: 'AIDALOCALENDPOINTUSER',
+      arn: `arn:aws:iam::${ctx.accountId}:user/local`,
+      accountId: ctx.accountId,
+      userName: 'local',
     },
-  };
+    sourceIPAddress: '127.0.0.1',
+    userAgent: 'keyroll-local-endpoint',
+    requestParameters: cloudTrailCase(request),
+    responseElements: response === null ? null : cloudTrailCase(response),
+    eventType: 'AwsApiCall',
+  });
 }
 
 /** An "AWS Service Event via CloudTrail" rotation event; `additionalEventData.SecretId` is the secret's ARN. */
 export function rotationEvent(ctx: ServiceContext, eventName: RotationEventName, secretArn: string): BusEvent {
-  const now = ctx.now();
-  return {
-    source: SECRETS_MANAGER_SOURCE,
+  return cloudTrailEvent(ctx, {
     detailType: SERVICE_EVENT_DETAIL_TYPE,
-    resources: [],
-    time: now,
-    detail: {
-      eventVersion: '1.09',
-      userIdentity: { accountId: ctx.accountId, invokedBy: EVENT_SOURCE },
-      eventTime: eventTimeOf(now),
-      eventSource: EVENT_SOURCE,
-      eventName,
-      awsRegion: ctx.region,
-      sourceIPAddress: EVENT_SOURCE,
-      userAgent: EVENT_SOURCE,
-      requestParameters: null,
-      responseElements: null,
-      additionalEventData: { SecretId: secretArn },
-      requestID: crypto.randomUUID(),
-      eventID: crypto.randomUUID(),
-      readOnly: false,
-      eventType: 'AwsServiceEvent',
-      managementEvent: true,
-      recipientAccountId: ctx.accountId,
-      eventCategory: 'Management',
-    },
-  };
+    eventName,
+    userIdentity: { accountId: ctx.accountId, invokedBy: EVENT_SOURCE },
+    sourceIPAddress: EVENT_SOURCE,
+    userAgent: EVENT_SOURCE,
+    requestParameters: null,
+    responseElements: null,
+    additionalEventData: { SecretId: secretArn },
+    eventType: 'AwsServiceEvent',
+  });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CreateClusterCommand, DescribeClustersCommand, ListClustersCommand, paginateListClusters } from '@aws-sdk/client-ecs';
-import { startTestAws, useTestAws } from '../../support/endpoint.js';
+import { useTestAws } from '../../support/endpoint.js';
+import { useFreshTestAws } from '../../support/awsFixtures.js';
 
 const ARN = 'arn:aws:ecs:us-east-1:000000000000';
 
@@ -67,52 +68,44 @@ describe('ECS emulation: clusters', () => {
 });
 
 describe('ECS emulation: ListClusters', () => {
+  const freshAws = useFreshTestAws();
+
   it('pages cluster ARNs in creation order with nextToken', async () => {
     // Prepare
-    const aws = await startTestAws();
-    try {
-      for (let i = 0; i < 5; i++) await aws.ecs.send(new CreateClusterCommand({ clusterName: `page-${i}` }));
+    const aws = await freshAws();
+    for (let i = 0; i < 5; i++) await aws.ecs.send(new CreateClusterCommand({ clusterName: `page-${i}` }));
 
-      // Act
-      const first = await aws.ecs.send(new ListClustersCommand({ maxResults: 2 }));
-      const second = await aws.ecs.send(new ListClustersCommand({ maxResults: 2, nextToken: first.nextToken }));
-      const all: string[] = [];
-      for await (const page of paginateListClusters({ client: aws.ecs, pageSize: 2 }, {})) all.push(...(page.clusterArns ?? []));
+    // Act
+    const first = await aws.ecs.send(new ListClustersCommand({ maxResults: 2 }));
+    const second = await aws.ecs.send(new ListClustersCommand({ maxResults: 2, nextToken: first.nextToken }));
+    const all: string[] = [];
+    for await (const page of paginateListClusters({ client: aws.ecs, pageSize: 2 }, {})) all.push(...(page.clusterArns ?? []));
 
-      // Assess
-      expect(first.clusterArns).toEqual([`${ARN}:cluster/page-0`, `${ARN}:cluster/page-1`]);
-      expect(second.clusterArns).toEqual([`${ARN}:cluster/page-2`, `${ARN}:cluster/page-3`]);
-      expect(all).toEqual([0, 1, 2, 3, 4].map((i) => `${ARN}:cluster/page-${i}`));
-    } finally {
-      await aws.endpoint.close();
-    }
+    // Assess
+    expect(first.clusterArns).toEqual([`${ARN}:cluster/page-0`, `${ARN}:cluster/page-1`]);
+    expect(second.clusterArns).toEqual([`${ARN}:cluster/page-2`, `${ARN}:cluster/page-3`]);
+    expect(all).toEqual([0, 1, 2, 3, 4].map((i) => `${ARN}:cluster/page-${i}`));
   });
 
   it.each([0, 101])('answers InvalidParameterException for maxResults %i', async (maxResults) => {
     // Prepare
-    const aws = await startTestAws();
-    try {
-      // Act
-      const act = aws.ecs.send(new ListClustersCommand({ maxResults }));
+    const aws = await freshAws();
 
-      // Assess
-      await expect(act).rejects.toMatchObject({ name: 'InvalidParameterException' });
-    } finally {
-      await aws.endpoint.close();
-    }
+    // Act
+    const act = aws.ecs.send(new ListClustersCommand({ maxResults }));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'InvalidParameterException' });
   });
 
   it('answers InvalidParameterException for a nextToken it did not issue', async () => {
     // Prepare
-    const aws = await startTestAws();
-    try {
-      // Act
-      const act = aws.ecs.send(new ListClustersCommand({ nextToken: 'not-a-token' }));
+    const aws = await freshAws();
 
-      // Assess
-      await expect(act).rejects.toMatchObject({ name: 'InvalidParameterException' });
-    } finally {
-      await aws.endpoint.close();
-    }
+    // Act
+    const act = aws.ecs.send(new ListClustersCommand({ nextToken: 'not-a-token' }));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'InvalidParameterException' });
   });
 });

@@ -1,16 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  CreateClusterCommand,
   CreateServiceCommand,
   DescribeServicesCommand,
-  RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
   waitUntilServicesStable,
   type DeploymentConfiguration,
   type ECSClient,
   type Service,
 } from '@aws-sdk/client-ecs';
-import { startTestAws, useTestAws } from '../../support/endpoint.js';
+import { useTestAws } from '../../support/endpoint.js';
+import { createClusterWithApp, createManualClock, recordInvocations, useFreshTestAws } from '../../support/awsFixtures.js';
 
 const ARN = 'arn:aws:ecs:us-east-1:000000000000';
 const ROLLOUT_MS = 1_000;
@@ -18,22 +17,6 @@ const BREAKER_ROLLBACK: DeploymentConfiguration = { deploymentCircuitBreaker: { 
 /** `2020-05-23T11:11:11Z`, as in the events of AWS's developer guide. */
 const SECONDS_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const BREAKER_ONLY: DeploymentConfiguration = { deploymentCircuitBreaker: { enable: true, rollback: false } };
-
-/** The endpoint's clock, moved by hand so each stage of a rollout is observed without waiting. */
-function manualClock() {
-  let now = new Date('2026-03-01T12:00:00Z');
-  return {
-    now: () => now,
-    advance(ms: number) {
-      now = new Date(now.getTime() + ms);
-    },
-  };
-}
-
-async function setUpCluster(ecs: ECSClient): Promise<void> {
-  await ecs.send(new CreateClusterCommand({ clusterName: 'roll' }));
-  await ecs.send(new RegisterTaskDefinitionCommand({ family: 'app', containerDefinitions: [{ name: 'app', image: 'app:1' }] }));
-}
 
 async function createService(ecs: ECSClient, serviceName: string, deploymentConfiguration?: DeploymentConfiguration) {
   const out = await ecs.send(
@@ -51,9 +34,9 @@ const forceNewDeployment = (ecs: ECSClient, service: string) =>
   ecs.send(new UpdateServiceCommand({ cluster: 'roll', service, forceNewDeployment: true }));
 
 describe('ECS emulation: the deployment of a new service', () => {
-  const clock = manualClock();
+  const clock = createManualClock();
   const aws = useTestAws({ clock: clock.now, ecs: { rolloutMs: ROLLOUT_MS } });
-  beforeAll(() => setUpCluster(aws.ecs));
+  beforeAll(() => createClusterWithApp(aws.ecs, 'roll'));
 
   it('starts as one PRIMARY deployment IN_PROGRESS with its tasks pending', async () => {
     // Act
@@ -108,9 +91,9 @@ describe('ECS emulation: the deployment of a new service', () => {
 });
 
 describe('ECS emulation: a forced deployment', () => {
-  const clock = manualClock();
+  const clock = createManualClock();
   const aws = useTestAws({ clock: clock.now, ecs: { rolloutMs: ROLLOUT_MS } });
-  beforeAll(() => setUpCluster(aws.ecs));
+  beforeAll(() => createClusterWithApp(aws.ecs, 'roll'));
 
   it('adds a PRIMARY deployment created now, IN_PROGRESS, beside the old one now ACTIVE', async () => {
     // Prepare
@@ -174,9 +157,9 @@ describe('ECS emulation: a forced deployment', () => {
 });
 
 describe('ECS emulation: failNextRollout (test knob)', () => {
-  const clock = manualClock();
+  const clock = createManualClock();
   const aws = useTestAws({ clock: clock.now, ecs: { rolloutMs: ROLLOUT_MS } });
-  beforeAll(() => setUpCluster(aws.ecs));
+  beforeAll(() => createClusterWithApp(aws.ecs, 'roll'));
 
   /** A service with one completed deployment, whose next deployment is set to fail and then started. */
   async function failForcedDeployment(name: string, config?: DeploymentConfiguration) {
@@ -308,8 +291,8 @@ describe('ECS emulation: failNextRollout (test knob)', () => {
 });
 
 describe('ECS emulation: ECS Deployment State Change events', () => {
-  const clock = manualClock();
-  const received: Array<{ resources: string[]; detail: Record<string, string>; time: string }> = [];
+  const clock = createManualClock();
+  let received: Array<{ resources: string[]; detail: Record<string, string>; time: string }> = [];
   const aws = useTestAws({
     clock: clock.now,
     ecs: { rolloutMs: ROLLOUT_MS },
@@ -322,10 +305,8 @@ describe('ECS emulation: ECS Deployment State Change events', () => {
     ],
   });
   beforeAll(async () => {
-    aws.endpoint.lambdas.register('collect', async (event) => {
-      received.push(event as (typeof received)[number]);
-    });
-    await setUpCluster(aws.ecs);
+    received = recordInvocations(aws, 'collect') as typeof received;
+    await createClusterWithApp(aws.ecs, 'roll');
   });
 
   const eventsOf = (serviceArn: string) => received.filter((e) => e.resources.includes(serviceArn));
@@ -406,7 +387,7 @@ describe('ECS emulation: ECS Deployment State Change events', () => {
 
 describe('ECS emulation: waitUntilServicesStable from @aws-sdk/client-ecs', () => {
   const aws = useTestAws({ ecs: { rolloutMs: 200 } });
-  beforeAll(() => setUpCluster(aws.ecs));
+  beforeAll(() => createClusterWithApp(aws.ecs, 'roll'));
   const fast = { minDelay: 0.05, maxDelay: 0.2, maxWaitTime: 20 };
 
   it('succeeds once a forced deployment has completed, with that deployment PRIMARY', async () => {
@@ -434,20 +415,18 @@ describe('ECS emulation: waitUntilServicesStable from @aws-sdk/client-ecs', () =
 });
 
 describe('ECS emulation: rolloutMs 0', () => {
+  const freshAws = useFreshTestAws();
+
   it('completes a forced deployment within the UpdateService call', async () => {
     // Prepare
-    const aws = await startTestAws({ ecs: { rolloutMs: 0 } });
-    try {
-      await setUpCluster(aws.ecs);
-      await createService(aws.ecs, 'instant');
+    const aws = await freshAws({ ecs: { rolloutMs: 0 } });
+    await createClusterWithApp(aws.ecs, 'roll');
+    await createService(aws.ecs, 'instant');
 
-      // Act
-      const out = await forceNewDeployment(aws.ecs, 'instant');
+    // Act
+    const out = await forceNewDeployment(aws.ecs, 'instant');
 
-      // Assess
-      expect(out.service?.deployments?.map((d) => [d.status, d.rolloutState])).toEqual([['PRIMARY', 'COMPLETED']]);
-    } finally {
-      await aws.endpoint.close();
-    }
+    // Assess
+    expect(out.service?.deployments?.map((d) => [d.status, d.rolloutState])).toEqual([['PRIMARY', 'COMPLETED']]);
   });
 });

@@ -8,39 +8,24 @@ import {
   DescribeServicesCommand,
   ListServicesCommand,
   paginateListServices,
-  RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
   type CreateServiceCommandInput,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
-import { startTestAws, useTestAws } from '../../support/endpoint.js';
+import { useTestAws } from '../../support/endpoint.js';
+import { createClusterWithApp, createManualClock, registerAppTaskDefinition, useFreshTestAws } from '../../support/awsFixtures.js';
 
 const ARN = 'arn:aws:ecs:us-east-1:000000000000';
 const ROLLOUT_MS = 1_000;
-
-/** The endpoint's clock, moved by hand so rollouts are observed without waiting. */
-function manualClock() {
-  let now = new Date('2026-03-01T12:00:00Z');
-  return {
-    now: () => now,
-    advance(ms: number) {
-      now = new Date(now.getTime() + ms);
-    },
-  };
-}
-
-const registerApp = (ecs: ECSClient, family: string) =>
-  ecs.send(new RegisterTaskDefinitionCommand({ family, containerDefinitions: [{ name: 'app', image: 'app:1' }] }));
 
 const createService = (ecs: ECSClient, input: Partial<CreateServiceCommandInput> & { serviceName: string }) =>
   ecs.send(new CreateServiceCommand({ cluster: 'svc', taskDefinition: 'app', desiredCount: 2, ...input }));
 
 describe('ECS emulation: CreateService', () => {
-  const clock = manualClock();
+  const clock = createManualClock();
   const aws = useTestAws({ clock: clock.now, ecs: { rolloutMs: ROLLOUT_MS } });
   beforeAll(async () => {
-    await aws.ecs.send(new CreateClusterCommand({ clusterName: 'svc' }));
-    await registerApp(aws.ecs, 'app');
+    await createClusterWithApp(aws.ecs, 'svc');
   });
 
   it('names the service with a long-format ARN and resolves the family to its revision ARN', async () => {
@@ -134,7 +119,7 @@ describe('ECS emulation: CreateService', () => {
 
   it('answers ClientException for an INACTIVE task definition revision', async () => {
     // Prepare
-    await registerApp(aws.ecs, 'retired-app');
+    await registerAppTaskDefinition(aws.ecs, 'retired-app');
     await aws.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'retired-app:1' }));
 
     // Act
@@ -159,7 +144,7 @@ describe('ECS emulation: ListServices', () => {
   beforeAll(async () => {
     await aws.ecs.send(new CreateClusterCommand({ clusterName: 'many' }));
     await aws.ecs.send(new CreateClusterCommand({ clusterName: 'empty' }));
-    await registerApp(aws.ecs, 'app');
+    await registerAppTaskDefinition(aws.ecs);
     for (let i = 0; i < 120; i++) {
       const out = await createService(aws.ecs, { cluster: 'many', serviceName: `svc-${String(i).padStart(3, '0')}`, desiredCount: 1 });
       created.push(out.service!.serviceArn!);
@@ -226,8 +211,7 @@ describe('ECS emulation: ListServices', () => {
 describe('ECS emulation: DescribeServices', () => {
   const aws = useTestAws({ ecs: { rolloutMs: 0 } });
   beforeAll(async () => {
-    await aws.ecs.send(new CreateClusterCommand({ clusterName: 'svc' }));
-    await registerApp(aws.ecs, 'app');
+    await createClusterWithApp(aws.ecs, 'svc');
     await createService(aws.ecs, { serviceName: 'one', tags: [{ key: 'team', value: 'core' }] });
     await createService(aws.ecs, { serviceName: 'two' });
   });
@@ -306,12 +290,11 @@ describe('ECS emulation: DescribeServices', () => {
 });
 
 describe('ECS emulation: UpdateService', () => {
-  const clock = manualClock();
+  const clock = createManualClock();
   const aws = useTestAws({ clock: clock.now, ecs: { rolloutMs: ROLLOUT_MS } });
   beforeAll(async () => {
-    await aws.ecs.send(new CreateClusterCommand({ clusterName: 'svc' }));
-    await registerApp(aws.ecs, 'app');
-    await registerApp(aws.ecs, 'app');
+    await createClusterWithApp(aws.ecs, 'svc');
+    await registerAppTaskDefinition(aws.ecs);
   });
 
   it('answers ServiceNotFoundException for a service that does not exist', async () => {
@@ -369,11 +352,10 @@ describe('ECS emulation: UpdateService', () => {
 });
 
 describe('ECS emulation: DeleteService', () => {
-  const clock = manualClock();
+  const clock = createManualClock();
   const aws = useTestAws({ clock: clock.now, ecs: { rolloutMs: ROLLOUT_MS } });
   beforeAll(async () => {
-    await aws.ecs.send(new CreateClusterCommand({ clusterName: 'svc' }));
-    await registerApp(aws.ecs, 'app');
+    await createClusterWithApp(aws.ecs, 'svc');
   });
 
   it('refuses to delete a service scaled above 0 without force', async () => {
@@ -475,17 +457,16 @@ describe('ECS emulation: DeleteService', () => {
 });
 
 describe('ECS emulation: service requests without a default cluster', () => {
+  const freshAws = useFreshTestAws();
+
   it('answers ClusterNotFoundException when no cluster is named and "default" was never created', async () => {
     // Prepare
-    const aws = await startTestAws();
-    try {
-      // Act
-      const act = aws.ecs.send(new ListServicesCommand({}));
+    const aws = await freshAws();
 
-      // Assess
-      await expect(act).rejects.toMatchObject({ name: 'ClusterNotFoundException' });
-    } finally {
-      await aws.endpoint.close();
-    }
+    // Act
+    const act = aws.ecs.send(new ListServicesCommand({}));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'ClusterNotFoundException' });
   });
 });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CreateEventBusCommand,
   DeleteEventBusCommand,
@@ -7,23 +7,13 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { startTestAws, type TestAws } from '../../support/endpoint.js';
-import type { AwsEndpointOptions } from '../../../src/local/aws/server.js';
+import type { TestAws } from '../../support/endpoint.js';
+import { recordInvocations, useFreshTestAws } from '../../support/awsFixtures.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const started: TestAws[] = [];
-async function freshAws(options: AwsEndpointOptions = {}): Promise<TestAws> {
-  const aws = await startTestAws(options, 1);
-  started.push(aws);
-  return aws;
-}
-afterEach(async () => {
-  for (const aws of started.splice(0)) {
-    await aws.endpoint.idle(10_000);
-    await aws.endpoint.close();
-  }
-});
+/** Each test gets an endpoint of its own; one attempt, so a refusal is not retried. */
+const freshAws = useFreshTestAws(1);
 
 const entry = (overrides: Partial<PutEventsRequestEntry> = {}): PutEventsRequestEntry => ({
   Source: 'keyroll',
@@ -34,10 +24,7 @@ const entry = (overrides: Partial<PutEventsRequestEntry> = {}): PutEventsRequest
 
 /** Registers a handler that keeps what it receives, and a rule sending every keyroll event to it. */
 function catchAll(aws: TestAws, functionName: string, eventBusName?: string): unknown[] {
-  const received: unknown[] = [];
-  aws.endpoint.lambdas.register(functionName, async (event) => {
-    received.push(event);
-  });
+  const received = recordInvocations(aws, functionName);
   aws.endpoint.eventBridge.addRule({
     name: `${functionName}-rule`,
     pattern: { source: ['keyroll'] },

@@ -1,21 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { startTestAws, type TestAws } from '../../support/endpoint.js';
-import type { AwsEndpointOptions } from '../../../src/local/aws/server.js';
+import { recordInvocations, useFreshTestAws } from '../../support/awsFixtures.js';
 import type { EventEnvelope } from '../../../src/local/aws/types.js';
 
-const started: TestAws[] = [];
-async function freshAws(options: AwsEndpointOptions = {}): Promise<TestAws> {
-  const aws = await startTestAws(options, 1);
-  started.push(aws);
-  return aws;
-}
-afterEach(async () => {
-  for (const aws of started.splice(0)) {
-    await aws.endpoint.idle(10_000);
-    await aws.endpoint.close();
-  }
-});
+/** Each test gets an endpoint of its own; one attempt, so a refusal is not retried. */
+const freshAws = useFreshTestAws(1);
 
 const rotated = (detail: Record<string, unknown> = { name: 'db' }, overrides: Partial<PutEventsRequestEntry> = {}): PutEventsRequestEntry => ({
   Source: 'keyroll',
@@ -24,14 +13,6 @@ const rotated = (detail: Record<string, unknown> = { name: 'db' }, overrides: Pa
   ...overrides,
 });
 
-/** Registers an in-process function that keeps every payload it receives. */
-function recorder(aws: TestAws, functionName: string): unknown[] {
-  const received: unknown[] = [];
-  aws.endpoint.lambdas.register(functionName, async (event) => {
-    received.push(event);
-  });
-  return received;
-}
 
 const ROTATED_RULE = { name: 'sync-on-rotation', pattern: { source: ['keyroll'], 'detail-type': ['Secret Rotated'] }, target: 'sync' };
 
@@ -39,7 +20,7 @@ describe('EventBridge routing', () => {
   it('invokes the target of a matching rule with the event envelope', async () => {
     // Prepare
     const aws = await freshAws({ rules: [ROTATED_RULE] });
-    const received = recorder(aws, 'sync');
+    const received = recordInvocations(aws, 'sync');
     // Act
     const out = await aws.events.send(new PutEventsCommand({ Entries: [rotated({ name: 'db' })] }));
     await aws.endpoint.idle();
@@ -50,7 +31,7 @@ describe('EventBridge routing', () => {
   it('does not invoke the target when the pattern does not match', async () => {
     // Prepare
     const aws = await freshAws({ rules: [ROTATED_RULE] });
-    const received = recorder(aws, 'sync');
+    const received = recordInvocations(aws, 'sync');
     // Act
     await aws.events.send(new PutEventsCommand({ Entries: [rotated({}, { DetailType: 'Secret Synced' })] }));
     await aws.endpoint.idle();
@@ -64,7 +45,7 @@ describe('EventBridge routing', () => {
     const aws = await freshAws({
       rules: [{ name: 'prod-only', pattern: { source: ['keyroll'], detail: { name: [{ prefix: 'prod/' }] } }, target: 'sync' }],
     });
-    const received = recorder(aws, 'sync');
+    const received = recordInvocations(aws, 'sync');
     // Act
     await aws.events.send(new PutEventsCommand({ Entries: [rotated({ name: 'dev/db' }), rotated({ name: 'prod/db' })] }));
     await aws.endpoint.idle();
@@ -75,7 +56,7 @@ describe('EventBridge routing', () => {
   it('does not route an event to a rule of another bus', async () => {
     // Prepare
     const aws = await freshAws({ rules: [{ ...ROTATED_RULE, eventBusName: 'keyroll' }] });
-    const received = recorder(aws, 'sync');
+    const received = recordInvocations(aws, 'sync');
     // Act
     await aws.events.send(new PutEventsCommand({ Entries: [rotated()] }));
     await aws.endpoint.idle();
@@ -88,8 +69,8 @@ describe('EventBridge routing', () => {
     const aws = await freshAws({
       rules: [ROTATED_RULE, { name: 'audit-everything', pattern: { source: [{ exists: true }] }, target: 'audit' }],
     });
-    const synced = recorder(aws, 'sync');
-    const audited = recorder(aws, 'audit');
+    const synced = recordInvocations(aws, 'sync');
+    const audited = recordInvocations(aws, 'audit');
     // Act
     await aws.events.send(new PutEventsCommand({ Entries: [rotated()] }));
     await aws.endpoint.idle();
@@ -102,7 +83,7 @@ describe('EventBridge routing', () => {
     const aws = await freshAws({
       rules: [ROTATED_RULE, { name: 'broken', pattern: { source: ['keyroll'] }, target: 'explodes' }],
     });
-    const synced = recorder(aws, 'sync');
+    const synced = recordInvocations(aws, 'sync');
     aws.endpoint.lambdas.register('explodes', async () => {
       throw new Error('handler failed on purpose');
     });
@@ -135,7 +116,7 @@ describe('EventBridge routing', () => {
   it('routes nothing through a disabled rule', async () => {
     // Prepare
     const aws = await freshAws({ rules: [{ ...ROTATED_RULE, enabled: false }] });
-    const received = recorder(aws, 'sync');
+    const received = recordInvocations(aws, 'sync');
     // Act
     await aws.events.send(new PutEventsCommand({ Entries: [rotated()] }));
     await aws.endpoint.idle();
@@ -146,7 +127,7 @@ describe('EventBridge routing', () => {
   it('delivers the rule input instead of the event when the rule has one', async () => {
     // Prepare
     const aws = await freshAws({ rules: [{ ...ROTATED_RULE, input: { mode: 'reconcile' } }] });
-    const received = recorder(aws, 'sync');
+    const received = recordInvocations(aws, 'sync');
     // Act
     await aws.events.send(new PutEventsCommand({ Entries: [rotated()] }));
     await aws.endpoint.idle();
@@ -157,7 +138,7 @@ describe('EventBridge routing', () => {
   it('delivers the part of the event named by the rule inputPath', async () => {
     // Prepare
     const aws = await freshAws({ rules: [{ ...ROTATED_RULE, inputPath: '$.detail' }] });
-    const received = recorder(aws, 'sync');
+    const received = recordInvocations(aws, 'sync');
     // Act
     await aws.events.send(new PutEventsCommand({ Entries: [rotated({ name: 'db', versionId: 'v2' })] }));
     await aws.endpoint.idle();
@@ -170,7 +151,7 @@ describe('EventBridge routing', () => {
     const aws = await freshAws({
       rules: [{ name: 'ssm-changes', pattern: { source: ['aws.ssm'], 'detail-type': ['Parameter Store Change'] }, target: 'redeploy' }],
     });
-    const received = recorder(aws, 'redeploy');
+    const received = recordInvocations(aws, 'redeploy');
     // Act
     const envelope = aws.endpoint.eventBridge.publish({
       source: 'aws.ssm',

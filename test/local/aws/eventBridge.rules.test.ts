@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CreateEventBusCommand,
   DeleteRuleCommand,
@@ -12,21 +12,11 @@ import {
   RemoveTargetsCommand,
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
-import { startTestAws, type TestAws } from '../../support/endpoint.js';
-import type { AwsEndpointOptions } from '../../../src/local/aws/server.js';
+import type { TestAws } from '../../support/endpoint.js';
+import { recordInvocations, useFreshTestAws } from '../../support/awsFixtures.js';
 
-const started: TestAws[] = [];
-async function freshAws(options: AwsEndpointOptions = {}): Promise<TestAws> {
-  const aws = await startTestAws(options, 1);
-  started.push(aws);
-  return aws;
-}
-afterEach(async () => {
-  for (const aws of started.splice(0)) {
-    await aws.endpoint.idle(10_000);
-    await aws.endpoint.close();
-  }
-});
+/** Each test gets an endpoint of its own; one attempt, so a refusal is not retried. */
+const freshAws = useFreshTestAws(1);
 
 const PATTERN = JSON.stringify({ source: ['keyroll'], 'detail-type': ['Secret Rotated'] });
 const LAMBDA_ARN = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
@@ -37,19 +27,12 @@ const putRotated = (aws: TestAws, eventBusName?: string) =>
     }),
   );
 
-function recorder(aws: TestAws, functionName: string): unknown[] {
-  const received: unknown[] = [];
-  aws.endpoint.lambdas.register(functionName, async (event) => {
-    received.push(event);
-  });
-  return received;
-}
 
 describe('EventBridge rules API', () => {
   it('routes events to the Lambda targets of a rule created with PutRule and PutTargets', async () => {
     // Prepare
     const aws = await freshAws();
-    const received = recorder(aws, 'sync');
+    const received = recordInvocations(aws, 'sync');
     await aws.events.send(new PutRuleCommand({ Name: 'api-rule', EventPattern: PATTERN }));
     await aws.events.send(new PutTargetsCommand({ Rule: 'api-rule', Targets: [{ Id: 'sync', Arn: LAMBDA_ARN('sync') }] }));
     // Act
@@ -139,7 +122,7 @@ describe('EventBridge rules API', () => {
   it('stops routing through a rule once it is disabled', async () => {
     // Prepare
     const aws = await freshAws({ rules: [{ name: 'to-sync', pattern: { source: ['keyroll'] }, target: 'sync' }] });
-    const received = recorder(aws, 'sync');
+    const received = recordInvocations(aws, 'sync');
     await aws.events.send(new DisableRuleCommand({ Name: 'to-sync' }));
     // Act
     await putRotated(aws);

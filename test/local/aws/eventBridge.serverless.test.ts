@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { useTestAws } from '../../support/endpoint.js';
+import { recordInvocations } from '../../support/awsFixtures.js';
 import { rulesFromServerless } from '../../../src/local/serverlessRules.js';
 
 const ROUTING = readFileSync(new URL('../../fixtures/serverless-routing.yml', import.meta.url), 'utf8');
@@ -10,13 +11,7 @@ describe('EventBridge with the rules of serverless.yml', () => {
   const aws = useTestAws({ rules: rulesFromServerless(ROUTING, { functionNamePrefix: '' }) });
 
   /** Registers `functionName` afresh and returns what it receives from now on. */
-  function recorder(functionName: string): unknown[] {
-    const received: unknown[] = [];
-    aws.endpoint.lambdas.register(functionName, async (event) => {
-      received.push(event);
-    });
-    return received;
-  }
+  const recorder = (functionName: string) => recordInvocations(aws, functionName);
 
   it('routes "Secret Rotated" on the stage bus to the sync function', async () => {
     // Prepare

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -11,7 +11,9 @@ import {
   UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { startTestAws, useTestAws, type TestAws } from '../../support/endpoint.js';
+import { useTestAws, type TestAws } from '../../support/endpoint.js';
+import { captureError } from '../../support/captureError.js';
+import { readVersionStages } from '../../support/awsFixtures.js';
 
 const aws = useTestAws();
 
@@ -21,22 +23,8 @@ const uniqueName = (label: string) => `sm-test/${label}-${++counter}`;
 /** A ClientRequestToken (32..64 characters) that reads in failure output. */
 const tokenOf = (label: string) => `${label}-${crypto.randomUUID()}`.slice(0, 64);
 
-/** The error an SDK call rejects with, for asserting its name and message. */
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { name: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
-
 async function createSecret(t: TestAws, name: string, value = 'v1', token = tokenOf('first')) {
   return t.sm.send(new CreateSecretCommand({ Name: name, SecretString: value, ClientRequestToken: token }));
-}
-
-async function stagesOf(t: TestAws, secretId: string) {
-  return (await t.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
 }
 
 describe('CreateSecret', () => {
@@ -62,7 +50,7 @@ describe('CreateSecret', () => {
 
     // Assess
     expect(out.VersionId).toBe(token);
-    expect(await stagesOf(aws, name)).toEqual({ [token]: ['AWSCURRENT'] });
+    expect(await readVersionStages(aws, name)).toEqual({ [token]: ['AWSCURRENT'] });
   });
 
   it('answers ResourceExistsException for a name that already exists', async () => {
@@ -71,7 +59,7 @@ describe('CreateSecret', () => {
     await createSecret(aws, name);
 
     // Act
-    const err = await errorOf(createSecret(aws, name, 'other'));
+    const err = await captureError(createSecret(aws, name, 'other'));
 
     // Assess
     expect(err.name).toBe('ResourceExistsException');
@@ -93,7 +81,7 @@ describe('CreateSecret', () => {
 
   it('answers ValidationException for a name with a character outside letters, digits and /_+=.@-', async () => {
     // Act
-    const err = await errorOf(createSecret(aws, 'bad name!'));
+    const err = await captureError(createSecret(aws, 'bad name!'));
 
     // Assess
     expect(err.name).toBe('ValidationException');
@@ -109,12 +97,12 @@ describe('CreateSecret', () => {
 
     // Assess
     expect(out.VersionId).toBeUndefined();
-    expect(await stagesOf(aws, name)).toEqual({});
+    expect(await readVersionStages(aws, name)).toEqual({});
   });
 
   it('answers ValidationException for a ClientRequestToken shorter than 32 characters', async () => {
     // Act
-    const err = await errorOf(createSecret(aws, uniqueName('short-token'), 'v', 'too-short'));
+    const err = await captureError(createSecret(aws, uniqueName('short-token'), 'v', 'too-short'));
 
     // Assess
     expect(err.name).toBe('ValidationException');
@@ -126,7 +114,7 @@ describe('CreateSecret', () => {
     const big = 'é'.repeat(32_769);
 
     // Act
-    const err = await errorOf(createSecret(aws, uniqueName('big'), big));
+    const err = await captureError(createSecret(aws, uniqueName('big'), big));
 
     // Assess
     expect(err.name).toBe('ValidationException');
@@ -136,7 +124,7 @@ describe('CreateSecret', () => {
 
   it('answers InvalidParameterException for a SecretString and a SecretBinary together', async () => {
     // Act
-    const err = await errorOf(
+    const err = await captureError(
       aws.sm.send(
         new CreateSecretCommand({ Name: uniqueName('both'), SecretString: 's', SecretBinary: new Uint8Array([1, 2]) }),
       ),
@@ -163,7 +151,7 @@ describe('CreateSecret', () => {
 
   it('answers EncryptionFailure for a value under a KMS key the endpoint does not know', async () => {
     // Act
-    const err = await errorOf(
+    const err = await captureError(
       aws.sm.send(new CreateSecretCommand({ Name: uniqueName('kms'), SecretString: 'v', KmsKeyId: 'alias/unknown-key' })),
     );
 
@@ -205,7 +193,7 @@ describe('DescribeSecret', () => {
 
   it("answers ResourceNotFoundException with AWS's message for an unknown secret", async () => {
     // Act
-    const err = await errorOf(aws.sm.send(new DescribeSecretCommand({ SecretId: uniqueName('missing') })));
+    const err = await captureError(aws.sm.send(new DescribeSecretCommand({ SecretId: uniqueName('missing') })));
 
     // Assess
     expect(err.name).toBe('ResourceNotFoundException');
@@ -244,7 +232,7 @@ describe('GetSecretValue', () => {
     const wrong = `${created.ARN!.slice(0, -6)}${created.ARN!.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA'}`;
 
     // Act
-    const err = await errorOf(aws.sm.send(new GetSecretValueCommand({ SecretId: wrong })));
+    const err = await captureError(aws.sm.send(new GetSecretValueCommand({ SecretId: wrong })));
 
     // Assess
     expect(err.name).toBe('ResourceNotFoundException');
@@ -298,7 +286,7 @@ describe('GetSecretValue', () => {
     await aws.sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'second' }));
 
     // Act
-    const err = await errorOf(
+    const err = await captureError(
       aws.sm.send(new GetSecretValueCommand({ SecretId: name, VersionId: first.VersionId, VersionStage: 'AWSCURRENT' })),
     );
 
@@ -313,7 +301,7 @@ describe('GetSecretValue', () => {
     await createSecret(aws, name);
 
     // Act
-    const err = await errorOf(aws.sm.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSPENDING' })));
+    const err = await captureError(aws.sm.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSPENDING' })));
 
     // Assess
     expect(err.name).toBe('ResourceNotFoundException');
@@ -326,7 +314,7 @@ describe('GetSecretValue', () => {
     await aws.sm.send(new CreateSecretCommand({ Name: name }));
 
     // Act
-    const err = await errorOf(aws.sm.send(new GetSecretValueCommand({ SecretId: name })));
+    const err = await captureError(aws.sm.send(new GetSecretValueCommand({ SecretId: name })));
 
     // Assess
     expect(err.name).toBe('ResourceNotFoundException');
@@ -374,7 +362,7 @@ describe('PutSecretValue', () => {
 
     // Assess
     expect(out.VersionStages).toEqual(['AWSCURRENT']);
-    expect(await stagesOf(aws, name)).toEqual({ [first.VersionId!]: ['AWSPREVIOUS'], [out.VersionId!]: ['AWSCURRENT'] });
+    expect(await readVersionStages(aws, name)).toEqual({ [first.VersionId!]: ['AWSPREVIOUS'], [out.VersionId!]: ['AWSCURRENT'] });
   });
 
   it('takes AWSPREVIOUS from the version that had it when AWSCURRENT moves again', async () => {
@@ -387,7 +375,7 @@ describe('PutSecretValue', () => {
     const third = await aws.sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'three' }));
 
     // Assess
-    const stages = await stagesOf(aws, name);
+    const stages = await readVersionStages(aws, name);
     expect(stages[second.VersionId!]).toEqual(['AWSPREVIOUS']);
     expect(stages[third.VersionId!]).toEqual(['AWSCURRENT']);
     expect(stages[first.VersionId!]).toBeUndefined();
@@ -399,14 +387,14 @@ describe('PutSecretValue', () => {
     await createSecret(aws, name, 'one');
     const token = tokenOf('put');
     const first = await aws.sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'two', ClientRequestToken: token }));
-    const before = await stagesOf(aws, name);
+    const before = await readVersionStages(aws, name);
 
     // Act
     const again = await aws.sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'two', ClientRequestToken: token }));
 
     // Assess
     expect(again.VersionId).toBe(first.VersionId);
-    expect(await stagesOf(aws, name)).toEqual(before);
+    expect(await readVersionStages(aws, name)).toEqual(before);
   });
 
   it('answers ResourceExistsException for the same token with another value, keeping the first value', async () => {
@@ -417,7 +405,7 @@ describe('PutSecretValue', () => {
     await aws.sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'two', ClientRequestToken: token }));
 
     // Act
-    const err = await errorOf(
+    const err = await captureError(
       aws.sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'other', ClientRequestToken: token })),
     );
 
@@ -438,7 +426,7 @@ describe('PutSecretValue', () => {
     const b = await aws.sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'b', VersionStages: ['AWSPENDING'] }));
 
     // Assess
-    expect(await stagesOf(aws, name)).toEqual({ [first.VersionId!]: ['AWSCURRENT'], [b.VersionId!]: ['AWSPENDING'] });
+    expect(await readVersionStages(aws, name)).toEqual({ [first.VersionId!]: ['AWSCURRENT'], [b.VersionId!]: ['AWSPENDING'] });
     expect(a.VersionId).not.toBe(b.VersionId);
   });
 
@@ -456,7 +444,7 @@ describe('PutSecretValue', () => {
 
   it('answers ResourceNotFoundException for a secret that does not exist', async () => {
     // Act
-    const err = await errorOf(aws.sm.send(new PutSecretValueCommand({ SecretId: uniqueName('put-missing'), SecretString: 'x' })));
+    const err = await captureError(aws.sm.send(new PutSecretValueCommand({ SecretId: uniqueName('put-missing'), SecretString: 'x' })));
 
     // Assess
     expect(err.name).toBe('ResourceNotFoundException');
@@ -488,7 +476,7 @@ describe('UpdateSecretVersionStage', () => {
     );
 
     // Assess
-    expect(await stagesOf(aws, s.name)).toEqual({ [s.current]: ['AWSPREVIOUS'], [s.pending]: ['AWSPENDING', 'AWSCURRENT'] });
+    expect(await readVersionStages(aws, s.name)).toEqual({ [s.current]: ['AWSPREVIOUS'], [s.pending]: ['AWSPENDING', 'AWSCURRENT'] });
   });
 
   it('answers InvalidParameterException for a stage attached to another version than RemoveFromVersionId names', async () => {
@@ -496,7 +484,7 @@ describe('UpdateSecretVersionStage', () => {
     const s = await twoVersions('move-no-remove');
 
     // Act
-    const err = await errorOf(
+    const err = await captureError(
       aws.sm.send(new UpdateSecretVersionStageCommand({ SecretId: s.name, VersionStage: 'AWSCURRENT', MoveToVersionId: s.pending })),
     );
 
@@ -510,7 +498,7 @@ describe('UpdateSecretVersionStage', () => {
     const s = await twoVersions('remove-wrong');
 
     // Act
-    const err = await errorOf(
+    const err = await captureError(
       aws.sm.send(
         new UpdateSecretVersionStageCommand({ SecretId: s.name, VersionStage: 'AWSPENDING', RemoveFromVersionId: s.current }),
       ),
@@ -518,7 +506,7 @@ describe('UpdateSecretVersionStage', () => {
 
     // Assess
     expect(err.name).toBe('InvalidParameterException');
-    expect(await stagesOf(aws, s.name)).toEqual({ [s.current]: ['AWSCURRENT'], [s.pending]: ['AWSPENDING'] });
+    expect(await readVersionStages(aws, s.name)).toEqual({ [s.current]: ['AWSCURRENT'], [s.pending]: ['AWSPENDING'] });
   });
 
   it('removes a stage when only RemoveFromVersionId is given', async () => {
@@ -531,7 +519,7 @@ describe('UpdateSecretVersionStage', () => {
     );
 
     // Assess
-    expect(await stagesOf(aws, s.name)).toEqual({ [s.current]: ['AWSCURRENT'] });
+    expect(await readVersionStages(aws, s.name)).toEqual({ [s.current]: ['AWSCURRENT'] });
   });
 
   it('refuses to remove AWSCURRENT without moving it to another version', async () => {
@@ -539,7 +527,7 @@ describe('UpdateSecretVersionStage', () => {
     const s = await twoVersions('remove-current');
 
     // Act
-    const err = await errorOf(
+    const err = await captureError(
       aws.sm.send(
         new UpdateSecretVersionStageCommand({ SecretId: s.name, VersionStage: 'AWSCURRENT', RemoveFromVersionId: s.current }),
       ),
@@ -621,7 +609,7 @@ describe('DeleteSecret and RestoreSecret', () => {
     await aws.sm.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 7 }));
 
     // Act
-    const err = await errorOf(aws.sm.send(new GetSecretValueCommand({ SecretId: name })));
+    const err = await captureError(aws.sm.send(new GetSecretValueCommand({ SecretId: name })));
 
     // Assess
     expect(err.name).toBe('InvalidRequestException');
@@ -647,7 +635,7 @@ describe('DeleteSecret and RestoreSecret', () => {
     await createSecret(aws, name);
 
     // Act
-    const err = await errorOf(aws.sm.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: days })));
+    const err = await captureError(aws.sm.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: days })));
 
     // Assess
     expect(err.name).toBe('InvalidParameterException');
@@ -660,7 +648,7 @@ describe('DeleteSecret and RestoreSecret', () => {
     await aws.sm.send(new DeleteSecretCommand({ SecretId: name }));
 
     // Act
-    const err = await errorOf(createSecret(aws, name));
+    const err = await captureError(createSecret(aws, name));
 
     // Assess
     expect(err.name).toBe('InvalidRequestException');
@@ -682,13 +670,7 @@ describe('DeleteSecret and RestoreSecret', () => {
 
 describe('scheduled deletion', () => {
   let now = new Date('2026-01-01T00:00:00Z');
-  let t: TestAws;
-  beforeAll(async () => {
-    t = await startTestAws({ clock: () => now });
-  });
-  afterAll(async () => {
-    await t.endpoint.close();
-  });
+  const t = useTestAws({ clock: () => now });
 
   it('purges a secret once its recovery window has passed', async () => {
     // Prepare
@@ -700,7 +682,7 @@ describe('scheduled deletion', () => {
     now = new Date(now.getTime() + 7 * 86_400_000 + 1);
 
     // Assess
-    const err = await errorOf(t.sm.send(new DescribeSecretCommand({ SecretId: name })));
+    const err = await captureError(t.sm.send(new DescribeSecretCommand({ SecretId: name })));
     expect(err.name).toBe('ResourceNotFoundException');
   });
 });

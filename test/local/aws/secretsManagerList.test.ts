@@ -8,21 +8,13 @@ import {
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
 import { useTestAws } from '../../support/endpoint.js';
+import { captureError } from '../../support/captureError.js';
 
 const aws = useTestAws();
 
 let counter = 0;
 /** A prefix of its own for each test, so filters see only that test's secrets. */
 const uniquePrefix = (label: string) => `list${++counter}-${label}`;
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { name: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function create(name: string, extra: { Description?: string; Tags?: Tag[]; value?: string } = {}) {
   return aws.sm.send(
@@ -156,7 +148,7 @@ describe('ListSecrets', () => {
 
   it.each([0, 101])('answers ValidationException for MaxResults %i', async (max) => {
     // Act
-    const err = await errorOf(aws.sm.send(new ListSecretsCommand({ MaxResults: max })));
+    const err = await captureError(aws.sm.send(new ListSecretsCommand({ MaxResults: max })));
 
     // Assess
     expect(err.name).toBe('ValidationException');
@@ -164,7 +156,7 @@ describe('ListSecrets', () => {
 
   it('answers InvalidNextTokenException for a NextToken it did not issue', async () => {
     // Act
-    const err = await errorOf(aws.sm.send(new ListSecretsCommand({ NextToken: 'not-a-token' })));
+    const err = await captureError(aws.sm.send(new ListSecretsCommand({ NextToken: 'not-a-token' })));
 
     // Assess
     expect(err.name).toBe('InvalidNextTokenException');
@@ -191,7 +183,7 @@ describe('ListSecrets', () => {
 
   it('answers ValidationException for an unknown filter key', async () => {
     // Act
-    const err = await errorOf(
+    const err = await captureError(
       aws.sm.send(new ListSecretsCommand({ Filters: [{ Key: 'colour' as Filter['Key'], Values: ['x'] }] })),
     );
 
@@ -242,7 +234,7 @@ describe('BatchGetSecretValue', () => {
 
   it('answers InvalidParameterException for SecretIdList and Filters together', async () => {
     // Act
-    const err = await errorOf(
+    const err = await captureError(
       aws.sm.send(new BatchGetSecretValueCommand({ SecretIdList: ['x'], Filters: [{ Key: 'name', Values: ['x'] }] })),
     );
 
@@ -255,7 +247,7 @@ describe('BatchGetSecretValue', () => {
     const ids = Array.from({ length: 21 }, (_, i) => `id-${i}`);
 
     // Act
-    const err = await errorOf(aws.sm.send(new BatchGetSecretValueCommand({ SecretIdList: ids })));
+    const err = await captureError(aws.sm.send(new BatchGetSecretValueCommand({ SecretIdList: ids })));
 
     // Assess
     expect(err.name).toBe('ValidationException');

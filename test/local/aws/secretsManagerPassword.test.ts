@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GetRandomPasswordCommand, type GetRandomPasswordRequest } from '@aws-sdk/client-secrets-manager';
 import { useTestAws } from '../../support/endpoint.js';
+import { captureError } from '../../support/captureError.js';
 
 const aws = useTestAws();
 
@@ -8,15 +9,6 @@ const PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/;
 
 async function passwordFor(request: GetRandomPasswordRequest = {}): Promise<string> {
   return (await aws.sm.send(new GetRandomPasswordCommand(request))).RandomPassword!;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { name: string; message: string };
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('GetRandomPassword', () => {
@@ -83,7 +75,7 @@ describe('GetRandomPassword', () => {
 
   it('answers InvalidParameterException for a length below the number of required types', async () => {
     // Act
-    const err = await errorOf(passwordFor({ PasswordLength: 3 }));
+    const err = await captureError(passwordFor({ PasswordLength: 3 }));
 
     // Assess
     expect(err.name).toBe('InvalidParameterException');
@@ -100,7 +92,7 @@ describe('GetRandomPassword', () => {
 
   it.each([0, 4097])('answers ValidationException for PasswordLength %i', async (length) => {
     // Act
-    const err = await errorOf(passwordFor({ PasswordLength: length }));
+    const err = await captureError(passwordFor({ PasswordLength: length }));
 
     // Assess
     expect(err.name).toBe('ValidationException');
@@ -109,7 +101,7 @@ describe('GetRandomPassword', () => {
 
   it('answers InvalidParameterException when every character is excluded', async () => {
     // Act
-    const err = await errorOf(
+    const err = await captureError(
       passwordFor({ ExcludeLowercase: true, ExcludeUppercase: true, ExcludePunctuation: true, ExcludeCharacters: '0123456789' }),
     );
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CancelRotateSecretCommand,
   CreateSecretCommand,
@@ -12,7 +12,9 @@ import {
   UpdateSecretVersionStageCommand,
   type RotateSecretRequest,
 } from '@aws-sdk/client-secrets-manager';
-import { startTestAws, useTestAws, type TestAws } from '../../support/endpoint.js';
+import { useTestAws, type TestAws } from '../../support/endpoint.js';
+import { captureError } from '../../support/captureError.js';
+import { readVersionStages } from '../../support/awsFixtures.js';
 
 const aws = useTestAws();
 
@@ -28,15 +30,6 @@ interface RotationCall {
 let counter = 0;
 const uniqueName = (label: string) => `rotation-test/${label}-${++counter}`;
 const lambdaArnOf = (fn: string) => `arn:aws:lambda:us-east-1:000000000000:function:${fn}`;
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { name: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 /**
  * A rotation function registered on the endpoint that records its calls and does what a
@@ -112,10 +105,6 @@ async function rotate(t: TestAws, request: RotateSecretRequest) {
   return t.sm.send(new RotateSecretCommand(request));
 }
 
-async function stagesOf(t: TestAws, secretId: string) {
-  return (await t.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
-}
-
 /** The Secrets Manager events on the bus about one secret, as [detail-type, eventName]. */
 function eventsAbout(t: TestAws, arn: string): Array<[string, string]> {
   return t.endpoint.eventBridge.events
@@ -169,8 +158,8 @@ describe('RotateSecret', () => {
 
     // Act
     const out = await rotate(aws, { SecretId: name, RotationLambdaARN: rotator.arn, ClientRequestToken: token });
-    const stagesBefore = await stagesOf(aws, name);
-    const readBefore = await errorOf(aws.sm.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSPENDING' })));
+    const stagesBefore = await readVersionStages(aws, name);
+    const readBefore = await captureError(aws.sm.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSPENDING' })));
     rotator.release();
     await aws.endpoint.idle();
 
@@ -193,7 +182,7 @@ describe('RotateSecret', () => {
     // Assess
     const current = await aws.sm.send(new GetSecretValueCommand({ SecretId: name }));
     expect(current).toMatchObject({ VersionId: out.VersionId, SecretString: `rotated-${out.VersionId}` });
-    expect(await stagesOf(aws, name)).toEqual({
+    expect(await readVersionStages(aws, name)).toEqual({
       [created.VersionId!]: ['AWSPREVIOUS'],
       [out.VersionId!]: ['AWSPENDING', 'AWSCURRENT'],
     });
@@ -229,7 +218,7 @@ describe('RotateSecret', () => {
 
     // Assess
     expect(rotator.calls.map((c) => c.Step)).toEqual(['createSecret', 'setSecret']);
-    expect(await stagesOf(aws, name)).toEqual({ [created.VersionId!]: ['AWSCURRENT'], [out.VersionId!]: ['AWSPENDING'] });
+    expect(await readVersionStages(aws, name)).toEqual({ [created.VersionId!]: ['AWSCURRENT'], [out.VersionId!]: ['AWSPENDING'] });
     expect((await aws.sm.send(new DescribeSecretCommand({ SecretId: name }))).LastRotatedDate).toBeUndefined();
   });
 
@@ -243,7 +232,7 @@ describe('RotateSecret', () => {
     await aws.endpoint.idle();
 
     // Act
-    const err = await errorOf(rotate(aws, { SecretId: name }));
+    const err = await captureError(rotate(aws, { SecretId: name }));
 
     // Assess
     expect(err.name).toBe('InvalidRequestException');
@@ -286,7 +275,7 @@ describe('RotateSecret', () => {
 
     // Assess
     expect(second.VersionId).not.toBe(first.VersionId);
-    expect(await stagesOf(aws, name)).toEqual({
+    expect(await readVersionStages(aws, name)).toEqual({
       [first.VersionId!]: ['AWSPREVIOUS'],
       [second.VersionId!]: ['AWSPENDING', 'AWSCURRENT'],
     });
@@ -315,11 +304,11 @@ describe('RotateSecret', () => {
     await createSecret(aws, name);
 
     // Act
-    const err = await errorOf(rotate(aws, { SecretId: name }));
+    const err = await captureError(rotate(aws, { SecretId: name }));
 
     // Assess
     expect(err.name).toBe('InvalidRequestException');
-    expect(await stagesOf(aws, name)).not.toHaveProperty('AWSPENDING');
+    expect(await readVersionStages(aws, name)).not.toHaveProperty('AWSPENDING');
   });
 
   it('answers InvalidParameterException for AutomaticallyAfterDays and ScheduleExpression together', async () => {
@@ -329,7 +318,7 @@ describe('RotateSecret', () => {
     const rotator = registerRotator(aws, 'both-rules');
 
     // Act
-    const err = await errorOf(
+    const err = await captureError(
       rotate(aws, {
         SecretId: name,
         RotationLambdaARN: rotator.arn,
@@ -359,7 +348,7 @@ describe('RotateSecret', () => {
 
     // Assess
     expect(rotator.calls.map((c) => [c.Step, c.ClientRequestToken])).toEqual([['testSecret', out.VersionId]]);
-    expect(await stagesOf(aws, name)).toEqual({ [created.VersionId!]: ['AWSCURRENT'] });
+    expect(await readVersionStages(aws, name)).toEqual({ [created.VersionId!]: ['AWSCURRENT'] });
     const d = await aws.sm.send(new DescribeSecretCommand({ SecretId: name }));
     expect(d.RotationEnabled).toBe(true);
     expect(d.NextRotationDate).toBeInstanceOf(Date);
@@ -430,7 +419,7 @@ describe('CancelRotateSecret', () => {
     await createSecret(aws, name);
 
     // Act
-    const err = await errorOf(aws.sm.send(new CancelRotateSecretCommand({ SecretId: name })));
+    const err = await captureError(aws.sm.send(new CancelRotateSecretCommand({ SecretId: name })));
 
     // Assess
     expect(err.name).toBe('InvalidRequestException');
@@ -559,14 +548,7 @@ describe('Secrets Manager CloudTrail events', () => {
 
 describe('rotation schedule', () => {
   const fixed = new Date('2026-03-10T08:30:00Z');
-  let t: TestAws;
-  beforeAll(async () => {
-    t = await startTestAws({ clock: () => fixed });
-  });
-  afterAll(async () => {
-    await t.endpoint.idle(10_000).catch(() => undefined);
-    await t.endpoint.close();
-  });
+  const t = useTestAws({ clock: () => fixed });
 
   it.each([
     ['rate(10 days)', '2026-03-20T08:30:00.000Z', 10],
@@ -597,7 +579,7 @@ describe('rotation schedule', () => {
     const rotator = registerRotator(t, 'schedule-short');
 
     // Act
-    const err = await errorOf(
+    const err = await captureError(
       rotate(t, { SecretId: name, RotationLambdaARN: rotator.arn, RotationRules: { ScheduleExpression: 'rate(2 hours)' } }),
     );
 

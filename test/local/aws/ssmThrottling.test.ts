@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { startTestAws, type TestAws } from '../../support/endpoint.js';
+import { useTestAws } from '../../support/endpoint.js';
 
 describe('PutParameter under a rate limit', () => {
-  let aws: TestAws;
-  beforeAll(async () => {
-    // Enough attempts for adaptive retry to wait out the limit; the client is keyroll's own.
-    aws = await startTestAws({}, 10);
-  });
-  afterAll(async () => {
-    await aws.endpoint.close();
-  });
+  // Enough attempts for adaptive retry to wait out the limit; the client is keyroll's own.
+  const aws = useTestAws({}, 10);
 
   it('gets every write through with adaptive retry after ThrottlingException answers', async () => {
     // Prepare

@@ -1,0 +1,38 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { z } from 'zod';
+import { logOutcome, type LogOutcomeOptions } from './middleware/logOutcome.js';
+import { parseEvent } from './middleware/parseEvent.js';
+
+export interface WrapLambdaHandlerOptions<S extends z.ZodType> {
+  logger: Logger;
+  /** The event's schema; the handler receives what it parses to. */
+  schema: S;
+  /** What the event is, for the error message ("rotation event"). */
+  name: string;
+  /** Keys naming the work, read from the raw event (it may not parse): see logOutcome. */
+  keysOf: NonNullable<LogOutcomeOptions['keysOf']>;
+}
+
+/**
+ * The middleware every keyroll Lambda wears, in the one order that works: the logger's
+ * context first with its keys reset (no key of one invocation leaks into the next), then the
+ * single outcome line (its keys come from the raw event, so a malformed one is still named
+ * in the error line), then the event's validation, innermost, so the handler gets a typed event.
+ * @throws TypeError at module load when an option is missing (see the middlewares).
+ */
+export function wrapLambdaHandler<S extends z.ZodType, R>(
+  lambdaHandler: (event: z.output<S>, context: Context) => Promise<R>,
+  options: WrapLambdaHandlerOptions<S>,
+) {
+  const { logger, schema, name, keysOf } = options;
+  return middy(lambdaHandler)
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+    .use(logOutcome({ logger, keysOf }))
+    .use(parseEvent({ schema, name }));
+}
+
+/** The value when it is a string, else undefined: for reading keys from an event not yet validated. */
+export const stringOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
