@@ -4,11 +4,11 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createEcsClient, createEventBridgeClient, createSecretsManagerClient, createSsmClient, type ClientOptions } from '../aws.js';
 import type { Config } from '../config.js';
-import { createPostgresGateway, type PostgresGateway } from '../postgres/gateway.js';
-import type { RedeployDeps } from '../redeploy/deps.js';
+import type { PostgresGateway } from '../postgres/gateway.js';
+import { createRedeployDeps, type RedeployDeps } from '../redeploy/deps.js';
 import { createTaskDefinitionCache } from '../redeploy/taskDefinitionCache.js';
-import type { RotationDeps } from '../rotation/deps.js';
-import type { SyncDeps } from '../sync/deps.js';
+import { createRotationDeps, type RotationDeps } from '../rotation/deps.js';
+import { createSyncDeps, type SyncDeps } from '../sync/deps.js';
 import type { CliOutput } from './createCliOutput.js';
 
 /** The options every command accepts (commander's `optsWithGlobals()`). */
@@ -87,16 +87,18 @@ export function createCliContext(input: {
   const ssm = once(() => createSsmClient(clientOptions));
   const ecs = once(() => createEcsClient(clientOptions));
   const eventBridge = once(() => createEventBridgeClient(clientOptions));
-  let gateway: PostgresGateway | undefined;
-  const db = () =>
-    (gateway ??= createPostgresGateway({
-      caBundle: options.caBundle ?? config.DB_CA_BUNDLE,
-      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-    }));
   const logger = createCliLogger(out, options.verbose === true);
+  // The global options win over the environment, for every domain's settings alike.
+  const effective: Config = {
+    ...config,
+    ...(options.caBundle !== undefined ? { DB_CA_BUNDLE: options.caBundle } : {}),
+    ...(options.cluster?.length ? { ECS_CLUSTERS: options.cluster } : {}),
+  };
+  // Built once: the gateway behind rotationDeps() is the one doctor's own checks use (db()).
+  let rotation: RotationDeps | undefined;
+  const rotationDeps = () => (rotation ??= createRotationDeps(effective, { secretsManager: secretsManager(), eventBridge: eventBridge(), logger }));
   // One cache for the run: status decides every secret against the same task definitions.
   const taskDefinitionCache = createTaskDefinitionCache();
-  const clusters = options.cluster?.length ? options.cluster : config.ECS_CLUSTERS;
 
   return {
     out,
@@ -108,46 +110,14 @@ export function createCliContext(input: {
     ssm,
     ecs,
     eventBridge,
-    db,
-    syncDeps: () => ({
-      secretsManager: secretsManager(),
-      ssm: ssm(),
-      eventBridge: eventBridge(),
-      logger,
-      settings: {
-        kmsKeyId: config.SSM_KMS_KEY_ID,
-        putTps: config.SSM_PUT_TPS,
-        eventBusName: config.EVENT_BUS_NAME,
-        pathPrefixes: config.SSM_PATH_PREFIXES,
-      },
-    }),
-    rotationDeps: () => ({
-      secretsManager: secretsManager(),
-      eventBridge: eventBridge(),
-      db: db(),
-      logger,
-      settings: {
-        passwordLength: config.PASSWORD_LENGTH,
-        excludeCharacters: config.EXCLUDE_CHARACTERS,
-        eventBusName: config.EVENT_BUS_NAME,
-      },
-    }),
-    redeployDeps: (settings = {}) => ({
-      ecs: ecs(),
-      eventBridge: eventBridge(),
-      logger,
-      taskDefinitionCache,
-      settings: {
-        clusters,
-        concurrency: config.REDEPLOY_CONCURRENCY,
-        wait: config.REDEPLOY_WAIT,
-        waitTimeoutMs: config.REDEPLOY_WAIT_TIMEOUT_SECONDS * 1000,
-        dryRun: false,
-        eventBusName: config.EVENT_BUS_NAME,
-        ssmPathPrefixes: config.SSM_PATH_PREFIXES,
-        ...settings,
-      },
-    }),
+    db: () => rotationDeps().db,
+    syncDeps: () => createSyncDeps(effective, { secretsManager: secretsManager(), ssm: ssm(), eventBridge: eventBridge(), logger }),
+    rotationDeps,
+    redeployDeps: (settings = {}) => {
+      const deps = createRedeployDeps(effective, { ecs: ecs(), eventBridge: eventBridge(), logger, taskDefinitionCache });
+      // The CLI restarts only without --dry-run, whatever DRY_RUN says (that switch is the Lambda's).
+      return { ...deps, settings: { ...deps.settings, dryRun: false, ...settings } };
+    },
     close() {
       for (const client of built.splice(0)) client.destroy();
     },

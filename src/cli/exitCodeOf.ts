@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../errors.js';
 import { DatabaseConnectionError } from '../postgres/errors.js';
-import { RedeployDiscoveryError } from '../redeploy/errors.js';
+import { ClusterNotFoundError } from '../redeploy/errors.js';
 import { NotFoundError, UsageError } from './errors.js';
 
 /** Exit codes scripts can rely on. */
@@ -35,10 +35,6 @@ export function causeChainOf(err: unknown): unknown[] {
 const nameOf = (e: unknown): string | undefined =>
   e && typeof e === 'object' && typeof (e as { name?: unknown }).name === 'string' ? (e as { name: string }).name : undefined;
 
-// Discovery reports a configured cluster that does not exist without an SDK cause (ListServices'
-// ClusterNotFoundException is turned into "does not exist"): recognised by its message.
-const isMissingCluster = (e: unknown): boolean => e instanceof RedeployDiscoveryError && /does not exist/.test(e.message);
-
 const isAwsServiceError = (e: unknown): boolean =>
   !!e && typeof e === 'object' && '$metadata' in e && typeof (e as { $fault?: unknown }).$fault === 'string';
 
@@ -57,7 +53,7 @@ export function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError) return COMMANDER_OK.has(err.code) ? EXIT_OK : EXIT_USAGE;
   if (err instanceof UsageError || err instanceof ConfigError) return EXIT_USAGE;
   const chain = causeChainOf(err);
-  if (chain.some((e) => e instanceof NotFoundError || NOT_FOUND_NAMES.has(nameOf(e) ?? '') || isMissingCluster(e))) return EXIT_NOT_FOUND;
+  if (chain.some((e) => e instanceof NotFoundError || e instanceof ClusterNotFoundError || NOT_FOUND_NAMES.has(nameOf(e) ?? ''))) return EXIT_NOT_FOUND;
   // The SDK's "Region is missing" is a configuration problem, not a failed call.
   if (chain.some((e) => e instanceof Error && /region is missing/i.test(e.message))) return EXIT_USAGE;
   if (chain.some((e) => isAwsServiceError(e) || isNetworkError(e) || e instanceof DatabaseConnectionError || nameOf(e) === 'CredentialsProviderError')) {

@@ -1,5 +1,6 @@
-import { ListSecretsCommand, type SecretListEntry, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { TAG_SSM_PATH } from '../secret.js';
+import { listManagedSecrets, managedSecretOf, type ManagedSecret } from '../sync/listManagedSecrets.js';
 
 const PAGE_SIZE = 100;
 // 100 000 secrets: beyond any account's quota; only a bound on the loop.
@@ -9,33 +10,33 @@ const MAX_PAGES = 1_000;
 export const functionNameOf = (arnOrName: string): string => /:function:([^:]+)/.exec(arnOrName)?.[1] ?? arnOrName;
 
 /**
- * The secrets `keyroll status` shows, as ListSecrets describes them (rotation settings and
- * version stages included, so no DescribeSecret per secret is needed): those tagged
- * `keyroll:ssm-path`, and, when keyroll's rotation function is known, those it rotates.
- * Without a function only tagged secrets are listed (ListSecrets' tag-key filter); with one,
- * every secret of the account is listed, 100 a page, and filtered here: ListSecrets has no
- * filter on the rotation function. Secrets scheduled for deletion are left out.
- * @throws the SDK's error when ListSecrets fails.
+ * The secrets `keyroll status` shows, sorted by name, as ListSecrets describes them (rotation
+ * settings and version stages included, so no DescribeSecret per secret is needed): those
+ * tagged `keyroll:ssm-path` (the sync module's listManagedSecrets) and, when keyroll's rotation
+ * function is known, those it rotates. With a function every secret of the account is listed,
+ * 100 a page, and filtered here: ListSecrets has no filter on the rotation function. Secrets
+ * scheduled for deletion are left out.
+ * @throws ParameterSyncError (SDK error in `cause`) or the SDK's error when ListSecrets fails.
  */
-export async function listKeyrollSecrets(secretsManager: SecretsManagerClient, rotateFunctionArn?: string): Promise<SecretListEntry[]> {
-  const functionName = rotateFunctionArn ? functionNameOf(rotateFunctionArn) : undefined;
-  const keep = (s: SecretListEntry) =>
-    (s.Tags ?? []).some((t) => t.Key === TAG_SSM_PATH) ||
-    (functionName !== undefined && s.RotationLambdaARN !== undefined && functionNameOf(s.RotationLambdaARN) === functionName);
-  const out: SecretListEntry[] = [];
+export async function listKeyrollSecrets(secretsManager: SecretsManagerClient, rotateFunctionArn?: string): Promise<ManagedSecret[]> {
+  const secrets = rotateFunctionArn ? await listRotatedOrTagged(secretsManager, functionNameOf(rotateFunctionArn)) : await listManagedSecrets(secretsManager);
+  return secrets.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+async function listRotatedOrTagged(secretsManager: SecretsManagerClient, functionName: string): Promise<ManagedSecret[]> {
+  const keep = (s: ManagedSecret) =>
+    s.tags.some((t) => t.Key === TAG_SSM_PATH) || (s.rotationLambdaArn !== undefined && functionNameOf(s.rotationLambdaArn) === functionName);
+  const out: ManagedSecret[] = [];
   let token: string | undefined;
   let pages = 0;
   do {
-    const page = await secretsManager.send(
-      new ListSecretsCommand({
-        ...(functionName ? {} : { Filters: [{ Key: 'tag-key', Values: [TAG_SSM_PATH] }] }),
-        MaxResults: PAGE_SIZE,
-        NextToken: token,
-      }),
-    );
-    for (const s of page.SecretList ?? []) if (s.ARN && keep(s)) out.push(s);
+    const page = await secretsManager.send(new ListSecretsCommand({ MaxResults: PAGE_SIZE, NextToken: token }));
+    for (const entry of page.SecretList ?? []) {
+      const secret = managedSecretOf(entry);
+      if (secret && keep(secret)) out.push(secret);
+    }
     token = page.NextToken;
     pages += 1;
   } while (token && pages < MAX_PAGES);
-  return out.sort((a, b) => (a.Name ?? '').localeCompare(b.Name ?? ''));
+  return out;
 }

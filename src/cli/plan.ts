@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import type { Tag } from '@aws-sdk/client-secrets-manager';
 import { redeployForChange, type ServiceOutcome } from '../redeploy/redeployForChange.js';
 import { TAG_SSM_PATH } from '../secret.js';
+import { planSync, type SyncPlan } from '../sync/planSync.js';
 import { changeOfSecret } from './changeOfSecret.js';
 import type { CommandSetup } from './commandSetup.js';
 import type { CliContext } from './createCliContext.js';
-import { diffSecretParameters, type ParameterDiffReport } from './diffSecretParameters.js';
 import { EXIT_FAILED, EXIT_OK } from './exitCodeOf.js';
 import { loadSecret } from './loadSecret.js';
 import { CHANGED_AT_HELP, parseChangedAt } from './parseChangedAt.js';
@@ -17,7 +17,7 @@ export interface PlanReport {
   name: string;
   versionId: string;
   parameters:
-    | ({ status: 'in-sync' | 'would-write' } & ParameterDiffReport)
+    | ({ status: 'in-sync' | 'would-write' } & SyncPlan)
     | { status: 'not-mirrored'; reason: string }
     | { status: 'error'; error: string };
   /** The change time services are decided against (a deployment started after it already runs the value). */
@@ -29,7 +29,7 @@ const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key 
 
 /**
  * Dry run of the pipeline for one secret, from its AWSCURRENT: the parameters a sync would
- * write and why (a dry comparison: nothing written), then the services a redeploy would
+ * write and why (planSync: nothing written), then the services a redeploy would
  * restart, skip or fail to roll (redeployForChange with dryRun, nothing published). When the
  * sync would write, the change is "now" (it would happen now); otherwise it is the secret's
  * last change, as the redeploy function treats a sync that wrote nothing.
@@ -44,12 +44,13 @@ export async function planSecret(ctx: CliContext, secretId: string, options: { c
     parameters = { status: 'not-mirrored', reason: `no "${TAG_SSM_PATH}" tag` };
   } else {
     try {
-      const diff = await diffSecretParameters(
-        ctx.ssm(),
-        { secretArn: secret.arn, versionId: current.versionId, secretString: current.secretString, tags },
-        ctx.syncDeps().settings,
-      );
-      parameters = { status: diff.changes.length ? 'would-write' : 'in-sync', ...diff };
+      const sync = await planSync(ctx.syncDeps(), {
+        secretArn: secret.arn,
+        versionId: current.versionId,
+        secretString: current.secretString,
+        tags,
+      });
+      parameters = { status: sync.changes.length ? 'would-write' : 'in-sync', ...sync };
     } catch (err) {
       parameters = { status: 'error', error: describeError(err) };
     }

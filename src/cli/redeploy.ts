@@ -37,7 +37,7 @@ const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key 
  * run its AWSCURRENT, through redeployForChange: the change is the secret, its mirrored
  * parameter names (from its `keyroll:ssm-path` tag), its AWSCURRENT version and its last
  * change (or `--changed-at`). With `dryRun` nothing is restarted nor published.
- * @throws NotFoundError for a missing secret; RedeployDiscoveryError / RedeployEventError (see redeployForChange).
+ * @throws NotFoundError for a missing secret; ClusterNotFoundError / RedeployDiscoveryError / RedeployEventError (see redeployForChange).
  */
 export async function redeploySecret(ctx: CliContext, secretId: string, options: RedeployCliOptions): Promise<RedeployReport> {
   const secret = await loadSecret({ secretsManager: ctx.secretsManager(), out: ctx.out }, secretId, { withValue: true });

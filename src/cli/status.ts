@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
-import type { SecretListEntry, Tag } from '@aws-sdk/client-secrets-manager';
+import type { Tag } from '@aws-sdk/client-secrets-manager';
 import { decideService } from '../redeploy/decideService.js';
 import { discoverServices, type DiscoveredService } from '../redeploy/discoverServices.js';
 import { strategyOf } from '../rotation/strategy.js';
 import { TAG_SSM_PATH, parseSecretString } from '../secret.js';
+import type { ManagedSecret } from '../sync/listManagedSecrets.js';
+import { planSync } from '../sync/planSync.js';
 import { readSecretValues, type SecretValueRead } from '../sync/readSecretValues.js';
 import { changeOfSecret } from './changeOfSecret.js';
 import type { CommandSetup } from './commandSetup.js';
 import type { CliContext } from './createCliContext.js';
 import { createProgress } from './createProgress.js';
-import { diffSecretParameters } from './diffSecretParameters.js';
 import { EXIT_FAILED, EXIT_OK } from './exitCodeOf.js';
 import { formatTimestamp } from './formatTimestamp.js';
 import { listKeyrollSecrets } from './listKeyrollSecrets.js';
@@ -58,7 +59,7 @@ const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key 
  * ECS services referencing it (one discovery for all secrets; each decided as redeploy would
  * for the secret's last change), and AWSPENDING left by a failed rotation. A field that cannot
  * be determined is reported on that secret; the others continue.
- * @throws the SDK's error when the secrets cannot be listed at all.
+ * @throws ParameterSyncError or the SDK's error (see listKeyrollSecrets) when the secrets cannot be listed at all.
  */
 export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
   const sm = ctx.secretsManager();
@@ -67,7 +68,7 @@ export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
 
   const values = await readSecretValues(
     sm,
-    secrets.map((s) => s.ARN!),
+    secrets.map((s) => s.secretArn),
   );
   for (const read of values.values()) if (read.ok) ctx.out.protect(...passwordsIn(read.secretString));
 
@@ -85,8 +86,8 @@ export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
     const out = await Promise.all(
       secrets.map((entry) =>
         limit(async () => {
-          const status = await statusOf(ctx, entry, values.get(entry.ARN!), services, now);
-          progress.advance(entry.Name);
+          const status = await statusOf(ctx, entry, values.get(entry.secretArn), services, now);
+          progress.advance(entry.name);
           return status;
         }),
       ),
@@ -99,20 +100,20 @@ export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
 
 async function statusOf(
   ctx: CliContext,
-  entry: SecretListEntry,
+  entry: ManagedSecret,
   read: SecretValueRead | undefined,
   services: DiscoveredService[] | { error: string },
   now: Date,
 ): Promise<SecretStatus> {
-  const arn = entry.ARN!;
-  const name = entry.Name ?? arn;
-  const ssmPath = tagOf(entry.Tags, TAG_SSM_PATH) ?? null;
+  const arn = entry.secretArn;
+  const name = entry.name;
+  const ssmPath = tagOf(entry.tags, TAG_SSM_PATH) ?? null;
   const errors: string[] = [];
 
   let strategy: SecretStatus['strategy'] = null;
   if (read?.ok) {
     try {
-      strategy = strategyOf(parseSecretString(read.secretString, { secretId: arn, versionId: read.versionId }), entry.Tags);
+      strategy = strategyOf(parseSecretString(read.secretString, { secretId: arn, versionId: read.versionId }), entry.tags);
     } catch (err) {
       errors.push(describeError(err));
     }
@@ -124,13 +125,14 @@ async function statusOf(
   let parameterNames: string[] = [];
   if (ssmPath && read?.ok) {
     try {
-      const diff = await diffSecretParameters(
-        ctx.ssm(),
-        { secretArn: arn, versionId: read.versionId, secretString: read.secretString, tags: entry.Tags ?? [] },
-        ctx.syncDeps().settings,
-      );
-      parameterNames = diff.parameters;
-      ssm = { status: diff.changes.length ? 'out-of-sync' : 'in-sync', changes: diff.changes };
+      const sync = await planSync(ctx.syncDeps(), {
+        secretArn: arn,
+        versionId: read.versionId,
+        secretString: read.secretString,
+        tags: entry.tags,
+      });
+      parameterNames = sync.parameters;
+      ssm = { status: sync.changes.length ? 'out-of-sync' : 'in-sync', changes: sync.changes };
     } catch (err) {
       ssm = { status: 'error', error: describeError(err) };
     }
@@ -147,7 +149,7 @@ async function statusOf(
       name,
       versionId: read?.ok ? read.versionId : undefined,
       parameterNames,
-      changedAt: entry.LastChangedDate ?? now,
+      changedAt: entry.lastChangedDate ?? now,
     });
     referencing = {
       status: 'ok',
@@ -158,16 +160,16 @@ async function statusOf(
     };
   }
 
-  const pending = pendingStateOf(entry.SecretVersionsToStages, entry.LastChangedDate, now);
+  const pending = pendingStateOf(entry.versionsToStages, entry.lastChangedDate, now);
   return {
     secretArn: arn,
     name,
     ssmPath,
     strategy,
-    rotationEnabled: entry.RotationEnabled === true,
-    rotationFunction: entry.RotationLambdaARN ?? null,
-    lastRotated: iso(entry.LastRotatedDate),
-    nextRotation: entry.RotationEnabled ? iso(entry.NextRotationDate) : null,
+    rotationEnabled: entry.rotationEnabled,
+    rotationFunction: entry.rotationLambdaArn ?? null,
+    lastRotated: iso(entry.lastRotatedDate),
+    nextRotation: entry.rotationEnabled ? iso(entry.nextRotationDate) : null,
     ssm,
     services: referencing,
     pending: { status: pending.status, versionId: pending.versionId ?? null },

@@ -55,10 +55,11 @@ export function addSyncCommand(program: Command, setup: CommandSetup): void {
         setup.exit(result.status === 'unmanaged' ? EXIT_FAILED : EXIT_OK);
         return;
       }
+      // A spinner while the secrets are listed and read, then n/N as each one finishes.
       const progress = createProgress(ctx.out, 'reconciling managed secrets');
       let report: ReconcileReport;
       try {
-        report = await reconcileAll(ctx.syncDeps());
+        report = await reconcileAll(ctx.syncDeps(), { onSecret: (entry, done, total) => progress.update(done, total, entry.name) });
       } finally {
         progress.stop();
       }

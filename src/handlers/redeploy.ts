@@ -42,17 +42,15 @@ export const lambdaHandler = async (event: EventBridgeEnvelope, context?: Pick<C
   return outcome;
 };
 
-export const handler = wrapLambdaHandler(lambdaHandler, {
-  logger,
-  schema: EventBridgeEnvelopeSchema,
-  name: 'redeploy event',
-  keysOf: (e) => {
-    const ev = (e ?? {}) as Record<string, unknown>;
-    const detail = (ev.detail ?? {}) as Record<string, unknown>;
-    return {
-      detailType: stringOf(ev['detail-type']),
-      secretArn: stringOf(detail.secretArn),
-      parameterName: stringOf(detail.name) && ev.source === 'aws.ssm' ? stringOf(detail.name) : undefined,
-    };
-  },
-});
+// Read from the raw event, which may not parse: a malformed one is still named in the error line.
+function keysOf(e: unknown): Record<string, string | undefined> {
+  const ev = (e ?? {}) as Record<string, unknown>;
+  const detail = (ev.detail ?? {}) as Record<string, unknown>;
+  return {
+    detailType: stringOf(ev['detail-type']),
+    secretArn: stringOf(detail.secretArn),
+    parameterName: stringOf(detail.name) && ev.source === 'aws.ssm' ? stringOf(detail.name) : undefined,
+  };
+}
+
+export const handler = wrapLambdaHandler(lambdaHandler, { logger, schema: EventBridgeEnvelopeSchema, name: 'redeploy event', keysOf });

@@ -9,11 +9,8 @@ import { stringOf, wrapLambdaHandler } from './wrapLambdaHandler.js';
 const config = loadConfig();
 const logger = new Logger({ serviceName: 'keyroll' });
 const clientOptions = { maxAttempts: config.AWS_MAX_ATTEMPTS };
-const deps = createRotationDeps(config, {
-  secretsManager: createSecretsManagerClient(clientOptions),
-  eventBridge: createEventBridgeClient(clientOptions),
-  logger,
-});
+const secretsManager = createSecretsManagerClient(clientOptions);
+const deps = createRotationDeps(config, { secretsManager, eventBridge: createEventBridgeClient(clientOptions), logger });
 
 /** Runs one step of Secrets Manager's rotation for the secret in the event. */
 export const lambdaHandler = async (event: RotationEvent): Promise<StepOutcome> => {
@@ -22,12 +19,10 @@ export const lambdaHandler = async (event: RotationEvent): Promise<StepOutcome> 
   return outcome;
 };
 
-export const handler = wrapLambdaHandler(lambdaHandler, {
-  logger,
-  schema: RotationEventSchema,
-  name: 'rotation event',
-  keysOf: (e) => {
-    const ev = (e ?? {}) as Record<string, unknown>;
-    return { secretArn: stringOf(ev.SecretId), step: stringOf(ev.Step), token: stringOf(ev.ClientRequestToken) };
-  },
-});
+// Read from the raw event, which may not parse: a malformed one is still named in the error line.
+function keysOf(e: unknown): Record<string, string | undefined> {
+  const ev = (e ?? {}) as Record<string, unknown>;
+  return { secretArn: stringOf(ev.SecretId), step: stringOf(ev.Step), token: stringOf(ev.ClientRequestToken) };
+}
+
+export const handler = wrapLambdaHandler(lambdaHandler, { logger, schema: RotationEventSchema, name: 'rotation event', keysOf });

@@ -35,14 +35,12 @@ export const lambdaHandler = async (trigger: SyncTrigger, context?: Pick<Context
   return outcome;
 };
 
-export const handler = wrapLambdaHandler(lambdaHandler, {
-  logger,
-  schema: SyncEventSchema,
-  name: 'sync event',
-  keysOf: (e) => {
-    const parsed = SyncEventSchema.safeParse(e);
-    if (!parsed.success) return {};
-    const t = parsed.data;
-    return { trigger: t.trigger, secretArn: t.kind === 'reconcile' ? undefined : t.secretId };
-  },
-});
+// The trigger and the secret exist only once the event parses (CloudTrail's detail names the secret in three ways).
+function keysOf(e: unknown): Record<string, string | undefined> {
+  const parsed = SyncEventSchema.safeParse(e);
+  if (!parsed.success) return {};
+  const t = parsed.data;
+  return { trigger: t.trigger, secretArn: t.kind === 'reconcile' ? undefined : t.secretId };
+}
+
+export const handler = wrapLambdaHandler(lambdaHandler, { logger, schema: SyncEventSchema, name: 'sync event', keysOf });

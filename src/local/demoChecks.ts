@@ -22,6 +22,7 @@ export interface DemoSnapshot {
   deployments: Map<string, string>;
 }
 
+/** What checkDemo reads: the stack's clients, its PostgreSQL (for the CA) and the bus. */
 export interface DemoCheckDeps {
   clients: StackClients;
   postgres: Pick<LocalPostgres, 'caCertPath'>;

@@ -17,6 +17,7 @@ import type { StackClients } from './stackClients.js';
 
 /** KMS key the demo's single-user secret names in `keyroll:kms-key` (the stack must know it). */
 export const DEMO_KMS_KEY = 'alias/keyroll-demo';
+/** The ECS cluster every demo service runs in. */
 export const DEMO_CLUSTER = 'keyroll-demo';
 
 /** A demo secret: what it is, never its value. */
@@ -46,6 +47,7 @@ export interface DemoService {
   expect: DemoExpectation;
 }
 
+/** What seedDemo created: the secrets and services the checks look at. */
 export interface Demo {
   secrets: DemoSecret[];
   services: DemoService[];

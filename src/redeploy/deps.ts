@@ -46,13 +46,9 @@ export interface RedeploySettings {
  * What the caller built and keeps: the clients, the logger, and the task definition cache,
  * which must outlive one call (module scope in the handler), so it is never made here.
  */
-export interface RedeployClients {
-  ecs: ECSClient;
-  eventBridge: EventBridgeClient;
+export interface RedeployClients extends Pick<RedeployDeps, 'ecs' | 'eventBridge' | 'logger' | 'taskDefinitionCache'> {
   /** Needed to redeploy for an event (a secret's tags); the CLI, which forms the change itself, leaves it out. */
   secretsManager?: SecretsManagerClient;
-  logger?: RedeployDeps['logger'];
-  taskDefinitionCache: TaskDefinitionCache;
 }
 
 /**

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import pLimit from 'p-limit';
 import type { RedeployDeps } from './deps.js';
-import { RedeployDiscoveryError, nameOfError } from './errors.js';
+import { ClusterNotFoundError, RedeployDiscoveryError, nameOfError } from './errors.js';
 import { referencesOfTaskDefinition, type TaskDefinitionReferences } from './taskDefinitionCache.js';
 
 /** AWS's page and batch limits for these calls. */
@@ -54,8 +54,8 @@ async function listClusters(deps: RedeployDeps): Promise<string[]> {
   throw new RedeployDiscoveryError(`redeploy: ListClusters still paging after ${MAX_PAGES} pages`);
 }
 
-/** Service ARNs of a cluster; undefined when the cluster does not exist. */
-async function listServiceArns(deps: RedeployDeps, cluster: string): Promise<string[] | undefined> {
+/** Service ARNs of a cluster, or ECS's ClusterNotFoundException when the cluster does not exist. */
+async function listServiceArns(deps: RedeployDeps, cluster: string): Promise<{ arns: string[] } | { notFound: unknown }> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -63,12 +63,12 @@ async function listServiceArns(deps: RedeployDeps, cluster: string): Promise<str
     try {
       out = await deps.ecs.send(new ListServicesCommand({ cluster, maxResults: LIST_PAGE_SIZE, nextToken }));
     } catch (err) {
-      if (nameOfError(err) === 'ClusterNotFoundException') return undefined;
+      if (nameOfError(err) === 'ClusterNotFoundException') return { notFound: err };
       throw new RedeployDiscoveryError(`redeploy: cannot list the services of cluster ${cluster}: ${nameOfError(err)}`, { cause: err });
     }
     arns.push(...(out.serviceArns ?? []));
     nextToken = out.nextToken;
-    if (!nextToken) return arns;
+    if (!nextToken) return { arns };
   }
   throw new RedeployDiscoveryError(`redeploy: ListServices of cluster ${cluster} still paging after ${MAX_PAGES} pages`);
 }
@@ -128,8 +128,8 @@ async function resolveTaskDefinitions(deps: RedeployDeps, arns: Iterable<string>
  * definition's references: ListServices (100 a page, all pages) per cluster, DescribeServices
  * in batches of 10, DescribeTaskDefinition once per distinct revision not already cached.
  * A service listed twice (a cluster named by name and by ARN) appears once.
- * @throws RedeployDiscoveryError when a configured cluster does not exist or ECS refuses a
- *   listing; nothing has been restarted at that point.
+ * @throws ClusterNotFoundError when a configured cluster does not exist; RedeployDiscoveryError
+ *   when ECS refuses a listing. Nothing has been restarted at that point.
  */
 export async function discoverServices(deps: RedeployDeps): Promise<DiscoveredService[]> {
   const limit = pLimit(deps.settings.concurrency);
@@ -140,18 +140,24 @@ export async function discoverServices(deps: RedeployDeps): Promise<DiscoveredSe
   const byCluster = new Map<string, string[]>();
   const seen = new Set<string>();
   const missingClusters: string[] = [];
+  let notFound: unknown;
   clusters.forEach((cluster, i) => {
-    const arns = listed[i];
-    if (arns === undefined) {
+    const result = listed[i]!;
+    if ('notFound' in result) {
       missingClusters.push(cluster);
+      notFound ??= result.notFound;
       return;
     }
-    const fresh = arns.filter((arn) => !seen.has(arn));
+    const fresh = result.arns.filter((arn) => !seen.has(arn));
     fresh.forEach((arn) => seen.add(arn));
     byCluster.set(cluster, fresh);
   });
   if (configured && missingClusters.length) {
-    throw new RedeployDiscoveryError(`redeploy: cluster ${missingClusters.map((c) => `"${c}"`).join(', ')} does not exist; nothing was restarted`);
+    throw new ClusterNotFoundError(
+      `redeploy: cluster ${missingClusters.map((c) => `"${c}"`).join(', ')} does not exist; nothing was restarted`,
+      missingClusters,
+      { cause: notFound },
+    );
   }
   // A cluster deleted between ListClusters and ListServices has no service left to roll.
   for (const c of missingClusters) deps.logger?.debug('cluster vanished during discovery', { cluster: c });

@@ -48,8 +48,8 @@ const byName = (a: ServiceOutcome, b: ServiceOutcome) => a.cluster.localeCompare
  * nothing is restarted. Delivering the same change again restarts nothing: every service it
  * restarted now has a primary deployment created after the change.
  * @throws RedeployInputError for a change without secret or parameters, or a malformed one.
- * @throws RedeployDiscoveryError when a configured cluster does not exist or ECS refuses
- *   discovery (nothing restarted).
+ * @throws ClusterNotFoundError when a configured cluster does not exist; RedeployDiscoveryError
+ *   when ECS refuses discovery (nothing restarted in either case).
  * @throws RedeployEventError when the event cannot be published (restarts already done; a retry converges).
  */
 export async function redeployForChange(deps: RedeployDeps, change: Change, options: RedeployOptions = {}): Promise<RedeployResult> {

@@ -21,11 +21,7 @@ export interface RotationSettings {
 }
 
 /** The clients and logger the caller built (handler: at module scope; CLI: on first use). */
-export interface RotationClients {
-  secretsManager: SecretsManagerClient;
-  eventBridge: EventBridgeClient;
-  logger?: RotationDeps['logger'];
-}
+export type RotationClients = Pick<RotationDeps, 'secretsManager' | 'eventBridge' | 'logger'>;
 
 /**
  * Builds the rotation steps' dependencies from the configuration: the PostgreSQL gateway

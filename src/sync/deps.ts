@@ -25,12 +25,7 @@ export interface SyncSettings {
 }
 
 /** The clients and logger the caller built (handler: at module scope; CLI: on first use). */
-export interface SyncClients {
-  secretsManager: SecretsManagerClient;
-  ssm: SSMClient;
-  eventBridge: EventBridgeClient;
-  logger?: SyncDeps['logger'];
-}
+export type SyncClients = Pick<SyncDeps, 'secretsManager' | 'ssm' | 'eventBridge' | 'logger'>;
 
 /**
  * Builds the sync functions' dependencies: the caller's clients and the settings from the

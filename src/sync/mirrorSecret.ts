@@ -2,11 +2,11 @@ import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DETAIL_SECRET_SYNCED, keyrollEventEntry, type SecretSyncedDetail } from '../events.js';
 import type { SyncDeps } from './deps.js';
-import { diffParameters, type ParameterWrite, type WriteReason } from './diffParameters.js';
+import type { ParameterWrite, WriteReason } from './diffParameters.js';
 import { ParameterSyncError, awsErrorText } from './errors.js';
-import { planParameters, type SecretSource } from './planParameters.js';
+import type { SecretSource } from './planParameters.js';
+import { planWrites } from './planSync.js';
 import type { RateLimiter } from './rateLimiter.js';
-import { readParameters } from './readParameters.js';
 
 /** What mirroring one secret did. Names only: never a value. */
 export interface SecretSyncResult {
@@ -22,9 +22,10 @@ export interface SecretSyncResult {
 }
 
 /**
- * Mirrors one version of a managed secret: maps it to parameters (validating all of them
- * first), reads what SSM holds, writes only what differs (PutParameter Overwrite, one
- * parameter at a time through `limiter`), then publishes "Secret Synced" with the names.
+ * Mirrors one version of a managed secret: plans the writes as planSync does (maps it to
+ * parameters, validating all of them first, reads what SSM holds, compares), writes only what
+ * differs (PutParameter Overwrite, one parameter at a time through `limiter`), then publishes
+ * "Secret Synced" with the names.
  *
  * Idempotency: writes nothing when every parameter already holds the desired value, type and
  * KMS key; the event is still published, as confirmation.
@@ -33,13 +34,11 @@ export interface SecretSyncResult {
  *   parameters were written before the failure).
  */
 export async function mirrorSecret(deps: SyncDeps, source: SecretSource, limiter: RateLimiter): Promise<SecretSyncResult> {
-  const plan = planParameters(source, deps.settings);
-  const { secretArn, versionId } = plan;
-  const names = plan.parameters.map((p) => p.name);
-  const current = await readParameters(deps.ssm, names, secretArn);
-  const { toWrite, unchanged } = diffParameters(plan.parameters, current);
+  const { plan, desired, toWrite } = await planWrites(deps, source);
+  const { secretArn } = source;
+  const { versionId, parameters: names, unchanged, changes } = plan;
 
-  const values = plan.parameters.map((p) => p.value);
+  const values = desired.map((p) => p.value);
   const written: string[] = [];
   for (const write of toWrite) {
     const { parameter } = write;
@@ -64,7 +63,7 @@ export async function mirrorSecret(deps: SyncDeps, source: SecretSource, limiter
     parameters: names,
     written,
     unchanged,
-    changes: toWrite.map((w) => ({ name: w.parameter.name, reason: w.reason })),
+    changes,
   };
 }
 

@@ -3,8 +3,8 @@ import { AWSCURRENT, AWSPENDING } from '../secret.js';
 import type { SyncDeps } from './deps.js';
 import { listManagedSecrets, type ManagedSecret } from './listManagedSecrets.js';
 import { mirrorSecret, type SecretSyncResult } from './mirrorSecret.js';
-import { createRateLimiter } from './rateLimiter.js';
-import { readSecretValues } from './readSecretValues.js';
+import { createRateLimiter, type RateLimiter } from './rateLimiter.js';
+import { readSecretValues, type SecretValueRead } from './readSecretValues.js';
 
 /** What healing a stale AWSPENDING did (the rotation module's resolveStalePending, adapted by the handler). */
 export interface StalePendingOutcome {
@@ -24,6 +24,12 @@ export interface ReconcileOptions {
   deadlineAt?: number;
   /** Secrets mirrored at once; PutParameter stays under `putTps` whatever this is. Default 8. */
   concurrency?: number;
+  /**
+   * Called as each secret finishes (in sync, repaired, failed or deferred), in the order they
+   * finish: `done` of `total` listed secrets are finished, this entry included. For progress
+   * displays; an exception it throws is logged and does not stop the walk.
+   */
+  onSecret?: (entry: ReconcileEntry, done: number, total: number) => void;
 }
 
 export type ReconcileStatus = 'in-sync' | 'repaired' | 'failed' | 'deferred';
@@ -31,6 +37,8 @@ export type ReconcileStatus = 'in-sync' | 'repaired' | 'failed' | 'deferred';
 /** One secret's line in the report: names and reasons only, never a value. */
 export interface ReconcileEntry {
   secretArn: string;
+  /** The secret's name, as ListSecrets gives it. */
+  name: string;
   status: ReconcileStatus;
   versionId?: string;
   written?: string[];
@@ -79,25 +87,21 @@ export async function reconcileAll(deps: SyncDeps, options: ReconcileOptions = {
   );
   const limiter = createRateLimiter(deps.settings.putTps);
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
+  let done = 0;
+  const finished = (entry: ReconcileEntry): ReconcileEntry => {
+    done += 1;
+    try {
+      options.onSecret?.(entry, done, secrets.length);
+    } catch (err) {
+      deps.logger?.warn('reconcile progress callback failed', { secretArn: entry.secretArn, error: errorOf(err).name });
+    }
+    return entry;
+  };
   const entries = await Promise.all(
     secrets.map((secret) =>
-      limit(async (): Promise<ReconcileEntry> => {
-        const base = { secretArn: secret.secretArn, ...(stale.has(secret.secretArn) ? { stalePending: stale.get(secret.secretArn)! } : {}) };
-        if (options.deadlineAt !== undefined && Date.now() >= options.deadlineAt) return { ...base, status: 'deferred' };
-        const read = reads.get(secret.secretArn);
-        if (!read || !read.ok) {
-          return { ...base, status: 'failed', error: { name: 'ParameterSyncError', message: `reconcile: secret ${secret.secretArn}: ${read?.error ?? 'not read'}` } };
-        }
-        try {
-          const r = await mirrorSecret(
-            deps,
-            { secretArn: secret.secretArn, versionId: read.versionId, secretString: read.secretString, tags: secret.tags },
-            limiter,
-          );
-          return { ...base, status: r.status, versionId: r.versionId, written: r.written, unchanged: r.unchanged, changes: r.changes };
-        } catch (err) {
-          return { ...base, status: 'failed', versionId: read.versionId, error: errorOf(err) };
-        }
+      limit(async () => {
+        const entry = await reconcileOne(deps, secret, reads.get(secret.secretArn), stale.get(secret.secretArn), limiter, options);
+        return finished(entry);
       }),
     ),
   );
@@ -112,6 +116,32 @@ export async function reconcileAll(deps: SyncDeps, options: ReconcileOptions = {
   };
   logSummary(deps, report);
   return report;
+}
+
+/** Mirrors one listed secret from its bulk read; a failure becomes the entry's error, never a throw. */
+async function reconcileOne(
+  deps: SyncDeps,
+  secret: ManagedSecret,
+  read: SecretValueRead | undefined,
+  stalePending: ReconcileEntry['stalePending'] | undefined,
+  limiter: RateLimiter,
+  options: ReconcileOptions,
+): Promise<ReconcileEntry> {
+  const base = { secretArn: secret.secretArn, name: secret.name, ...(stalePending ? { stalePending } : {}) };
+  if (options.deadlineAt !== undefined && Date.now() >= options.deadlineAt) return { ...base, status: 'deferred' };
+  if (!read || !read.ok) {
+    return { ...base, status: 'failed', error: { name: 'ParameterSyncError', message: `reconcile: secret ${secret.secretArn}: ${read?.error ?? 'not read'}` } };
+  }
+  try {
+    const r = await mirrorSecret(
+      deps,
+      { secretArn: secret.secretArn, versionId: read.versionId, secretString: read.secretString, tags: secret.tags },
+      limiter,
+    );
+    return { ...base, status: r.status, versionId: r.versionId, written: r.written, unchanged: r.unchanged, changes: r.changes };
+  } catch (err) {
+    return { ...base, status: 'failed', versionId: read.versionId, error: errorOf(err) };
+  }
 }
 
 /** Finds an AWSPENDING on a version other than AWSCURRENT, idle past the grace period, and heals it. */

@@ -113,6 +113,25 @@ describe('keyroll sync', () => {
     expect(() => json.json()).not.toThrow();
   });
 
+  it('with --all on a terminal, counts the secrets n/N by name as each one finishes', async () => {
+    // Prepare: a fresh endpoint, so the total is exactly these two.
+    const own = await startTestAws();
+    try {
+      const first = await seedSecret(own, { tags: [pathTag()] });
+      const second = await seedSecret(own, { tags: [pathTag()] });
+
+      // Act
+      const run = await runKeyroll(own, ['sync', '--all'], { env: FAST, ttyStderr: true });
+
+      // Assess
+      const counts = [...run.stderr.matchAll(/reconciling managed secrets (\d+)\/(\d+) (\S+)/g)].map((m) => [m[1], m[2], m[3]]);
+      expect(counts.map(([done, total]) => `${done}/${total}`)).toEqual(['1/2', '2/2']);
+      expect(counts.map(([, , name]) => name).sort()).toEqual([first.name, second.name].sort());
+    } finally {
+      await own.endpoint.close();
+    }
+  });
+
   it('exits 1 for a secret that is not mirrored', async () => {
     // Prepare
     const secret = await seedSecret(aws);

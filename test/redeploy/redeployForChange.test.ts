@@ -12,7 +12,7 @@ import { startTestAws, useTestAws, type TestAws } from '../support/endpoint.js';
 import { createEcsClient } from '../../src/aws.js';
 import type { Change } from '../../src/redeploy/change.js';
 import type { RedeployDeps, RedeploySettings } from '../../src/redeploy/deps.js';
-import { RedeployDiscoveryError } from '../../src/redeploy/errors.js';
+import { ClusterNotFoundError, RedeployDiscoveryError } from '../../src/redeploy/errors.js';
 import { redeployForChange, type RedeployResult, type ServiceOutcome } from '../../src/redeploy/redeployForChange.js';
 import { createTaskDefinitionCache, type TaskDefinitionCache } from '../../src/redeploy/taskDefinitionCache.js';
 
@@ -346,8 +346,29 @@ describe('redeployForChange under failures', () => {
     const act = redeployForChange(depsFor(aws, { clusters: ['present', 'absent'] }), changeAt(new Date()));
 
     // Assess
-    await expect(act).rejects.toThrow(new RedeployDiscoveryError('redeploy: cluster "absent" does not exist; nothing was restarted'));
+    await expect(act).rejects.toThrow(new ClusterNotFoundError('redeploy: cluster "absent" does not exist; nothing was restarted', ['absent']));
     expect(aws.endpoint.count('ecs.UpdateService')).toBe(0);
+  });
+
+  it('names every missing cluster in a ClusterNotFoundError that keeps ECS\'s error as its cause', async () => {
+    // Act
+    const err = await redeployForChange(depsFor(aws, { clusters: ['gone-1', 'gone-2'] }), changeAt(new Date())).catch((e: unknown) => e);
+
+    // Assess
+    expect(err).toBeInstanceOf(ClusterNotFoundError);
+    expect(err).toMatchObject({
+      message: 'redeploy: cluster "gone-1", "gone-2" does not exist; nothing was restarted',
+      clusters: ['gone-1', 'gone-2'],
+      cause: { name: 'ClusterNotFoundException' },
+    });
+  });
+
+  it('lets a missing cluster be caught as a RedeployDiscoveryError, as before', async () => {
+    // Act
+    const err = await redeployForChange(depsFor(aws, { clusters: ['gone-3'] }), changeAt(new Date())).catch((e: unknown) => e);
+
+    // Assess
+    expect(err).toBeInstanceOf(RedeployDiscoveryError);
   });
 });
 

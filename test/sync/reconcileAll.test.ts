@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { SyncDeps } from '../../src/sync/deps.js';
-import { reconcileAll, type ReconcileReport } from '../../src/sync/reconcileAll.js';
+import { reconcileAll, type ReconcileEntry, type ReconcileReport } from '../../src/sync/reconcileAll.js';
 import { resolveStalePending } from '../../src/rotation/resolveStalePending.js';
 import { captureOutput } from '../support/captureOutput.js';
 import { startTestAws, type TestAws } from '../support/endpoint.js';
@@ -38,6 +38,7 @@ function depsFor(t: TestAws, options: { putTps?: number; logger?: Logger; clock?
 
 interface Managed {
   arn: string;
+  name: string;
   path: string;
   password: string;
 }
@@ -47,14 +48,15 @@ async function createManaged(t: TestAws, options: { tags?: Record<string, string
   const path = options.path ?? `/kr-test/${unique()}/db`;
   const value = options.value ?? JSON.stringify({ engine: 'postgres', host: 'db.internal', username: 'app', password });
   const tags = { 'keyroll:ssm-path': path, ...options.tags };
+  const name = `kr-reconcile-${unique()}`;
   const out = await t.sm.send(
     new CreateSecretCommand({
-      Name: `kr-reconcile-${unique()}`,
+      Name: name,
       SecretString: value,
       Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     }),
   );
-  return { arn: out.ARN!, path, password };
+  return { arn: out.ARN!, name, path, password };
 }
 
 const entryOf = (report: ReconcileReport, arn: string) => report.secrets.find((e) => e.secretArn === arn);
@@ -162,6 +164,67 @@ describe('reconcileAll', () => {
     expect(entryOf(report, bad.arn)?.error?.message).toContain(bad.arn);
     expect(await valueOf(aws, `${good.path}/password`)).toBe(good.password);
     expect(await valueOf(aws, `${other.path}/password`)).toBe(other.password);
+  });
+
+  it('names each secret in its entry', async () => {
+    // Prepare
+    const secret = await createManaged(aws);
+
+    // Act
+    const report = await reconcileAll(depsFor(aws));
+
+    // Assess
+    expect(entryOf(report, secret.arn)?.name).toBe(secret.name);
+  });
+
+  it('calls onSecret as each secret finishes, failed ones included, counting up to the total', async () => {
+    // Prepare
+    const good = await createManaged(aws);
+    const bad = await createManaged(aws, { value: 'not json at all' });
+    const other = await createManaged(aws);
+    const calls: Array<{ entry: ReconcileEntry; done: number; total: number }> = [];
+
+    // Act
+    const report = await reconcileAll(depsFor(aws), { onSecret: (entry, done, total) => calls.push({ entry, done, total }) });
+
+    // Assess
+    expect(calls.map((c) => [c.done, c.total])).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    expect(calls.map((c) => c.entry.secretArn).sort()).toEqual([good.arn, bad.arn, other.arn].sort());
+    for (const c of calls) expect(c.entry).toEqual(entryOf(report, c.entry.secretArn));
+  });
+
+  it('calls onSecret for a secret deferred past the deadline too', async () => {
+    // Prepare
+    const secret = await createManaged(aws);
+    const calls: Array<[string, string]> = [];
+
+    // Act
+    await reconcileAll(depsFor(aws), { deadlineAt: Date.now() - 1, onSecret: (entry) => calls.push([entry.secretArn, entry.status]) });
+
+    // Assess
+    expect(calls).toEqual([[secret.arn, 'deferred']]);
+  });
+
+  it('keeps mirroring every secret when onSecret throws', async () => {
+    // Prepare
+    const a = await createManaged(aws);
+    const b = await createManaged(aws);
+
+    // Act
+    const report = await reconcileAll(depsFor(aws), {
+      onSecret: () => {
+        throw new Error('the display broke');
+      },
+    });
+
+    // Assess
+    expect(report).toMatchObject({ repaired: 2, failed: 0 });
+    expect(await valueOf(aws, `${a.path}/password`)).toBe(a.password);
+    expect(await valueOf(aws, `${b.path}/password`)).toBe(b.password);
   });
 
   it('stays under an emulated PutParameter quota of 3 TPS without a single throttle', async () => {

@@ -118,9 +118,10 @@ async function main(): Promise<number> {
   print('  npm run keyroll -- status');
   print('Ctrl-C stops it.');
 
+  // Listeners stay: Ctrl-C reaches this process more than once (from the terminal, relayed by npm and tsx).
   const signal = await new Promise<NodeJS.Signals>((done) => {
-    process.once('SIGINT', () => done('SIGINT'));
-    process.once('SIGTERM', () => done('SIGTERM'));
+    process.on('SIGINT', () => done('SIGINT'));
+    process.on('SIGTERM', () => done('SIGTERM'));
   });
   print(`${signal}: stopping the local AWS endpoint`);
   clearInterval(advance);
