@@ -117,8 +117,9 @@ describe('keyroll sync', () => {
     // Prepare: a fresh endpoint, so the total is exactly these two.
     const own = await startTestAws();
     try {
-      const first = await seedSecret(own, { tags: [pathTag()] });
-      const second = await seedSecret(own, { tags: [pathTag()] });
+      const value = JSON.stringify({ engine: 'postgres', host: 'db.internal', username: 'app', password: 'unused-here' });
+      const first = await own.sm.send(new CreateSecretCommand({ Name: uniqueName('first'), SecretString: value, Tags: [pathTag()] }));
+      const second = await own.sm.send(new CreateSecretCommand({ Name: uniqueName('second'), SecretString: value, Tags: [pathTag()] }));
 
       // Act
       const run = await runKeyroll(own, ['sync', '--all'], { env: FAST, ttyStderr: true });
@@ -126,7 +127,7 @@ describe('keyroll sync', () => {
       // Assess
       const counts = [...run.stderr.matchAll(/reconciling managed secrets (\d+)\/(\d+) (\S+)/g)].map((m) => [m[1], m[2], m[3]]);
       expect(counts.map(([done, total]) => `${done}/${total}`)).toEqual(['1/2', '2/2']);
-      expect(counts.map(([, , name]) => name).sort()).toEqual([first.name, second.name].sort());
+      expect(counts.map(([, , name]) => name).sort()).toEqual([first.Name, second.Name].sort());
     } finally {
       await own.endpoint.close();
     }

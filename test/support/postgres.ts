@@ -87,7 +87,18 @@ export async function createLoginRole(options: LoginRoleOptions = {}): Promise<T
     const attributes = options.attributes ?? [];
     const login = attributes.includes('NOLOGIN') ? '' : 'LOGIN';
     await admin.query(`CREATE ROLE ${id} WITH ${login} ${attributes.join(' ')} PASSWORD ${pg.escapeLiteral(password)}`);
-    if (options.databaseGrants?.length) await admin.query(`GRANT ${options.databaseGrants.join(', ')} ON DATABASE postgres TO ${id}`);
+    if (options.databaseGrants?.length) {
+      // Concurrent GRANTs on one database from two workers fail with "tuple concurrently updated": serialise them.
+      await admin.query('BEGIN');
+      try {
+        await admin.query('SELECT pg_advisory_xact_lock(4242)');
+        await admin.query(`GRANT ${options.databaseGrants.join(', ')} ON DATABASE postgres TO ${id}`);
+        await admin.query('COMMIT');
+      } catch (err) {
+        await admin.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    }
   });
   return { name, password, credentials: (sslMode) => credentialsFor(name, password, sslMode) };
 }
