@@ -87,7 +87,7 @@ export function batchesOf<T>(items: readonly T[], size: number): T[][] {
 export async function describeServiceBatch(deps: RedeployDeps, cluster: string, serviceArns: string[]): Promise<Service[]> {
   try {
     const out = await deps.ecs.send(new DescribeServicesCommand({ cluster, services: serviceArns }));
-    for (const f of out.failures ?? []) deps.logger?.debug('service not described', { cluster, service: f.arn, reason: f.reason });
+    for (const f of out.failures ?? []) deps.logger?.debug('service not described', { cluster, ecsService: f.arn, reason: f.reason });
     return out.services ?? [];
   } catch (err) {
     throw new RedeployDiscoveryError(`redeploy: cannot describe services of cluster ${cluster}: ${nameOfError(err)}`, { cause: err });

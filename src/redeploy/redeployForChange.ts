@@ -95,7 +95,11 @@ export async function redeployForChange(deps: RedeployDeps, change: Change, opti
     for (const r of started) {
       const rollout = rollouts?.get(r.service.serviceArn);
       if (rollout?.state === 'FAILED') result.failed.push(outcomeOf(r.service, rollout.reason));
-      else result.restarted.push(outcomeOf(r.service, rollout ? `forced a new deployment: ${rollout.reason}` : 'forced a new deployment'));
+      else {
+        const why = reasons.get(r.service.serviceArn);
+        const what = `forced a new deployment${why ? ` (${why})` : ''}`;
+        result.restarted.push(outcomeOf(r.service, rollout ? `${what}: ${rollout.reason}` : what));
+      }
     }
   }
   for (const list of [result.restarted, result.skipped, result.failed, result.unaffected]) list.sort(byName);

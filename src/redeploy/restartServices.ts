@@ -33,11 +33,11 @@ export async function restartServices(deps: RedeployDeps, services: readonly Dis
         new UpdateServiceCommand({ cluster: service.clusterArn, service: service.serviceArn, forceNewDeployment: true }),
       );
       const deploymentId = out.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
-      deps.logger?.info('service restarted', { cluster: service.clusterName, service: service.serviceName, deploymentId });
+      deps.logger?.info('service restarted', { cluster: service.clusterName, ecsService: service.serviceName, deploymentId });
       return { service, ok: true, deploymentId };
     } catch (err) {
       const reason = reasonOf(err);
-      deps.logger?.warn('service not restarted', { cluster: service.clusterName, service: service.serviceName, reason });
+      deps.logger?.warn('service not restarted', { cluster: service.clusterName, ecsService: service.serviceName, reason });
       return { service, ok: false, reason };
     }
   });

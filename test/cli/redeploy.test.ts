@@ -32,7 +32,7 @@ describe('keyroll redeploy', () => {
     expect(run.json()).toMatchObject({
       secretArn: secret.arn,
       dryRun: false,
-      restarted: [{ cluster, service: 'api', reason: 'forced a new deployment' }],
+      restarted: [{ cluster, service: 'api', reason: 'forced a new deployment (references the parameter)' }],
       skipped: [],
       failed: [],
       unaffected: 1,

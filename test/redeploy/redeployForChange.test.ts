@@ -381,7 +381,10 @@ describe('redeployForChange with wait', () => {
     const result = await redeployForChange(depsFor(aws, { clusters: ['waited'], wait: true }), changeAt(new Date()), { publish: false });
 
     // Assess
-    expect(result.restarted.map((o) => o.reason)).toEqual(['forced a new deployment: rollout COMPLETED', 'forced a new deployment: rollout COMPLETED']);
+    expect(result.restarted.map((o) => o.reason)).toEqual([
+      expect.stringMatching(/^forced a new deployment \(references .+\): rollout COMPLETED$/),
+      expect.stringMatching(/^forced a new deployment \(references .+\): rollout COMPLETED$/),
+    ]);
   });
 
   it('reports a rollout stopped by the circuit breaker as failed', async () => {
@@ -427,7 +430,7 @@ describe('redeployForChange with wait', () => {
 
     // Assess
     expect(result.restarted).toEqual([
-      { cluster: 'stuck', service: 'svc-00', reason: 'forced a new deployment: rollout still IN_PROGRESS when the wait ended after 0.3 s' },
+      { cluster: 'stuck', service: 'svc-00', reason: expect.stringMatching(/^forced a new deployment \(references .+\): rollout still IN_PROGRESS when the wait ended after 0\.3 s$/) },
     ]);
   });
 });
