@@ -1,60 +1,76 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
 
-const bool = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-    .optional()
-    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes'));
+// Integer-like words first: the order zod's English locale listed them in, kept so the message
+// operators have seen does not change.
+const BOOL_WORDS = ['0', '1', 'true', 'false', 'yes', 'no', ''] as const;
 
-const list = z
-  .string()
-  .optional()
-  .transform((v) =>
+const bool = (fallback: boolean) =>
+  z.pipe(
+    z.optional(z.enum(BOOL_WORDS, { error: `Invalid option: expected one of ${BOOL_WORDS.map((w) => JSON.stringify(w)).join('|')}` })),
+    z.transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes')),
+  );
+
+const list = z.pipe(
+  z.optional(z.string()),
+  z.transform((v) =>
     (v ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s.length > 0),
-  );
+  ),
+);
 
 const intIn = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((v, ctx) => {
       if (v === undefined || v.trim() === '') return fallback;
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}, got "${v}"` });
+        ctx.issues.push({ code: 'custom', message: `must be an integer from ${min} to ${max}, got "${v}"`, input: v });
         return z.NEVER;
       }
       return n;
-    });
+    }),
+  );
 
 const numIn = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((v, ctx) => {
       if (v === undefined || v.trim() === '') return fallback;
       const n = Number(v);
       if (!Number.isFinite(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a number from ${min} to ${max}, got "${v}"` });
+        ctx.issues.push({ code: 'custom', message: `must be a number from ${min} to ${max}, got "${v}"`, input: v });
         return z.NEVER;
       }
       return n;
-    });
+    }),
+  );
 
 /** Default characters kept out of generated passwords: they break URLs, shells and AWS's templates. */
 export const DEFAULT_EXCLUDE_CHARACTERS = ':/@"\'\\ ';
 
 const EnvSchema = z.object({
   PASSWORD_LENGTH: intIn(32, 8, 1024),
-  EXCLUDE_CHARACTERS: z.string().optional().transform((v) => v ?? DEFAULT_EXCLUDE_CHARACTERS),
-  DB_CA_BUNDLE: z.string().optional().transform((v) => (v && v.trim() !== '' ? v : undefined)),
+  EXCLUDE_CHARACTERS: z.pipe(
+    z.optional(z.string()),
+    z.transform((v) => v ?? DEFAULT_EXCLUDE_CHARACTERS),
+  ),
+  DB_CA_BUNDLE: z.pipe(
+    z.optional(z.string()),
+    z.transform((v) => (v && v.trim() !== '' ? v : undefined)),
+  ),
   DB_CONNECT_TIMEOUT_MS: intIn(5_000, 100, 60_000),
-  EVENT_BUS_NAME: z.string().optional().transform((v) => (v && v !== '' ? v : 'default')),
-  SSM_KMS_KEY_ID: z.string().optional().transform((v) => (v && v.trim() !== '' ? v : undefined)),
+  EVENT_BUS_NAME: z.pipe(
+    z.optional(z.string()),
+    z.transform((v) => (v && v !== '' ? v : 'default')),
+  ),
+  SSM_KMS_KEY_ID: z.pipe(
+    z.optional(z.string()),
+    z.transform((v) => (v && v.trim() !== '' ? v : undefined)),
+  ),
   SSM_PUT_TPS: numIn(3, 0.1, 1000),
   SSM_PATH_PREFIXES: list,
   ECS_CLUSTERS: list,
@@ -64,7 +80,7 @@ const EnvSchema = z.object({
   DRY_RUN: bool(false),
   AWS_MAX_ATTEMPTS: intIn(8, 1, 20),
   /** Set by the Lambda runtime; used to pick Lambda-appropriate defaults (CA bundle). */
-  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+  AWS_LAMBDA_FUNCTION_NAME: z.optional(z.string()),
 });
 
 export type Config = Readonly<z.output<typeof EnvSchema>>;

@@ -1,5 +1,12 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+
+// zod/mini reports a bare "Invalid input" unless a locale is set. The event schemas below rely on
+// zod's English messages ("Invalid input: expected string, received undefined"), which reach the
+// error of every function that rejects an event. Importing the one locale keeps the bundle small;
+// `z.locales` would pull in every language.
+z.config(en());
 
 /** EventBridge source of every event keyroll emits. */
 export const EVENT_SOURCE = 'keyroll';
@@ -15,15 +22,17 @@ export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finis
 export type RotationStep = (typeof ROTATION_STEPS)[number];
 
 export const RotationEventSchema = z.object({
-  SecretId: z.string({ error: 'SecretId must be a string' }).min(1, { error: 'SecretId is empty' }),
+  SecretId: z.string({ error: 'SecretId must be a string' }).check(z.minLength(1, { error: 'SecretId is empty' })),
   ClientRequestToken: z
     .string({ error: 'ClientRequestToken must be a string' })
-    .min(32, { error: 'ClientRequestToken must be 32 to 64 characters' })
-    .max(64, { error: 'ClientRequestToken must be 32 to 64 characters' }),
+    .check(
+      z.minLength(32, { error: 'ClientRequestToken must be 32 to 64 characters' }),
+      z.maxLength(64, { error: 'ClientRequestToken must be 32 to 64 characters' }),
+    ),
   Step: z.enum(ROTATION_STEPS, {
     error: (i) => `unknown step ${JSON.stringify(String(i.input)).slice(0, 40)}: expected one of ${ROTATION_STEPS.join(', ')}`,
   }),
-  RotationToken: z.string().optional(),
+  RotationToken: z.optional(z.string()),
 });
 export type RotationEvent = z.output<typeof RotationEventSchema>;
 
@@ -34,7 +43,7 @@ export const SecretRotatedDetailSchema = z.object({
   secretArn: z.string(),
   name: z.string(),
   versionId: z.string(),
-  previousVersionId: z.string().nullable(),
+  previousVersionId: z.nullable(z.string()),
   strategy: z.enum(['single-user', 'alternating-users']),
   rotatedAt: z.string(),
 });
@@ -55,9 +64,9 @@ export const ServiceDecisionSchema = z.object({
   reason: z.string(),
 });
 export const ServicesRedeployedDetailSchema = z.object({
-  secretArn: z.string().nullable(),
+  secretArn: z.nullable(z.string()),
   parameters: z.array(z.string()),
-  versionId: z.string().nullable(),
+  versionId: z.nullable(z.string()),
   dryRun: z.boolean(),
   restarted: z.array(ServiceDecisionSchema),
   skipped: z.array(ServiceDecisionSchema),
@@ -85,14 +94,14 @@ export function keyrollEventEntry(
 // Consumed through EventBridge: the envelope, and the detail shapes keyroll reads.
 
 export const EventBridgeEnvelopeSchema = z.object({
-  version: z.string().optional(),
-  id: z.string().optional(),
+  version: z.optional(z.string()),
+  id: z.optional(z.string()),
   'detail-type': z.string(),
   source: z.string(),
-  account: z.string().optional(),
-  time: z.string().optional(),
-  region: z.string().optional(),
-  resources: z.array(z.string()).optional(),
+  account: z.optional(z.string()),
+  time: z.optional(z.string()),
+  region: z.optional(z.string()),
+  resources: z.optional(z.array(z.string())),
   detail: z.unknown(),
 });
 export type EventBridgeEnvelope = z.output<typeof EventBridgeEnvelopeSchema>;
@@ -101,22 +110,22 @@ export type EventBridgeEnvelope = z.output<typeof EventBridgeEnvelopeSchema>;
 export const CloudTrailSecretsManagerDetailSchema = z.object({
   eventSource: z.literal('secretsmanager.amazonaws.com'),
   eventName: z.string(),
-  eventTime: z.string().optional(),
-  requestParameters: z
-    .looseObject({
-      secretId: z.string().optional(),
-      versionStage: z.string().optional(),
-      moveToVersionId: z.string().optional(),
-      clientRequestToken: z.string().optional(),
-    })
-    .nullable()
-    .optional(),
+  eventTime: z.optional(z.string()),
+  requestParameters: z.optional(
+    z.nullable(
+      z.looseObject({
+        secretId: z.optional(z.string()),
+        versionStage: z.optional(z.string()),
+        moveToVersionId: z.optional(z.string()),
+        clientRequestToken: z.optional(z.string()),
+      }),
+    ),
+  ),
   // AWS has spelt the ARN key both `arn` and, in older events, `aRN`.
-  responseElements: z
-    .looseObject({ arn: z.string().optional(), aRN: z.string().optional(), versionId: z.string().optional() })
-    .nullable()
-    .optional(),
-  additionalEventData: z.looseObject({ SecretId: z.string().optional() }).nullable().optional(),
+  responseElements: z.optional(
+    z.nullable(z.looseObject({ arn: z.optional(z.string()), aRN: z.optional(z.string()), versionId: z.optional(z.string()) })),
+  ),
+  additionalEventData: z.optional(z.nullable(z.looseObject({ SecretId: z.optional(z.string()) }))),
 });
 export type CloudTrailSecretsManagerDetail = z.output<typeof CloudTrailSecretsManagerDetailSchema>;
 
@@ -135,7 +144,7 @@ export function secretIdOfCloudTrail(d: CloudTrailSecretsManagerDetail): string 
 export const ParameterStoreChangeDetailSchema = z.object({
   operation: z.string(),
   name: z.string(),
-  type: z.string().optional(),
-  description: z.string().optional(),
+  type: z.optional(z.string()),
+  description: z.optional(z.string()),
 });
 export type ParameterStoreChangeDetail = z.output<typeof ParameterStoreChangeDetailSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KeyrollError } from './errors.js';
 
 /** Secrets Manager's version stages, as rotation uses them. */
@@ -26,25 +26,29 @@ export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-f
 export type SslMode = (typeof SSL_MODES)[number];
 
 const nonEmpty = (key: string) =>
-  z.string({ error: `"${key}" must be a non-empty string` }).min(1, { error: `"${key}" must be a non-empty string` });
+  z.string({ error: `"${key}" must be a non-empty string` }).check(z.minLength(1, { error: `"${key}" must be a non-empty string` }));
+
+const PORT_MESSAGE = '"port" must be a whole number from 1 to 65535';
 
 /**
  * The SecretString JSON, compatible with AWS's own PostgreSQL rotation functions.
  * Unknown keys pass through untouched (looseObject) so apps keep their extras.
+ * Every issue carries its own message: none depends on a zod locale being configured.
  */
 export const PostgresSecretSchema = z.looseObject({
   engine: z.literal('postgres', { error: (i) => `"engine" must be "postgres", found ${describe(i.input)}` }),
   host: nonEmpty('host'),
   port: z
-    .union([z.number(), z.string().regex(/^\d+$/)], { error: '"port" must be a port number' })
-    .optional()
-    .refine((p) => p === undefined || (Number(p) >= 1 && Number(p) <= 65535), { error: '"port" must be from 1 to 65535' }),
+    .optional(
+      z.union([z.number(), z.string().check(z.regex(/^\d+$/, { error: PORT_MESSAGE }))], { error: PORT_MESSAGE }),
+    )
+    .check(z.refine((p) => p === undefined || (Number.isInteger(Number(p)) && Number(p) >= 1 && Number(p) <= 65535), { error: PORT_MESSAGE })),
   username: nonEmpty('username'),
   password: nonEmpty('password'),
-  dbname: z.string({ error: '"dbname" must be a string' }).min(1).optional(),
-  masterarn: z.string({ error: '"masterarn" must be a secret ARN' }).min(1).optional(),
-  ssl: z.union([z.boolean(), z.enum(['true', 'false'])], { error: '"ssl" must be true or false' }).optional(),
-  sslmode: z.enum(SSL_MODES, { error: `"sslmode" must be one of ${SSL_MODES.join(', ')}` }).optional(),
+  dbname: z.optional(z.string({ error: '"dbname" must be a string' }).check(z.minLength(1))),
+  masterarn: z.optional(z.string({ error: '"masterarn" must be a secret ARN' }).check(z.minLength(1))),
+  ssl: z.optional(z.union([z.boolean(), z.enum(['true', 'false'])], { error: '"ssl" must be true or false' })),
+  sslmode: z.optional(z.enum(SSL_MODES, { error: `"sslmode" must be one of ${SSL_MODES.join(', ')}` })),
 });
 
 export type PostgresSecret = z.output<typeof PostgresSecretSchema>;
@@ -88,7 +92,8 @@ export function parseSecretString(secretString: string | undefined, ref: SecretR
   }
   const result = PostgresSecretSchema.safeParse(json);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => (i.path.length ? i.message : i.message)).join('; ');
+    // One line per problem: a key that fails two checks with one message is named once.
+    const problems = [...new Set(result.error.issues.map((i) => i.message))].join('; ');
     throw new SecretFormatError(`${where(ref)} is not a PostgreSQL secret: ${problems}`);
   }
   return result.data;

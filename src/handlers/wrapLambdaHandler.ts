@@ -2,11 +2,11 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { logOutcome, type LogOutcomeOptions } from './middleware/logOutcome.js';
 import { parseEvent } from './middleware/parseEvent.js';
 
-export interface WrapLambdaHandlerOptions<S extends z.ZodType> {
+export interface WrapLambdaHandlerOptions<S extends z.ZodMiniType> {
   logger: Logger;
   /** The event's schema; the handler receives what it parses to. */
   schema: S;
@@ -23,7 +23,7 @@ export interface WrapLambdaHandlerOptions<S extends z.ZodType> {
  * in the error line), then the event's validation, innermost, so the handler gets a typed event.
  * @throws TypeError at module load when an option is missing (see the middlewares).
  */
-export function wrapLambdaHandler<S extends z.ZodType, R>(
+export function wrapLambdaHandler<S extends z.ZodMiniType, R>(
   lambdaHandler: (event: z.output<S>, context: Context) => Promise<R>,
   options: WrapLambdaHandlerOptions<S>,
 ) {

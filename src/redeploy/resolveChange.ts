@@ -1,5 +1,5 @@
 import { DescribeSecretCommand, type DescribeSecretResponse } from '@aws-sdk/client-secrets-manager';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { EventShapeError } from '../errors.js';
 import {
   DETAIL_SECRET_ROTATED,
@@ -26,7 +26,7 @@ export const DETAIL_PARAMETER_STORE_CHANGE = 'Parameter Store Change';
 /** An event turned into a change, or the reason it asks for nothing. */
 export type ResolvedChange = { change: Change } | { ignored: string };
 
-function parseDetail<S extends z.ZodType>(schema: S, event: EventBridgeEnvelope): z.output<S> {
+function parseDetail<S extends z.ZodMiniType>(schema: S, event: EventBridgeEnvelope): z.output<S> {
   const parsed = schema.safeParse(event.detail);
   if (!parsed.success) {
     // Paths and messages only: the detail's values never reach the error.

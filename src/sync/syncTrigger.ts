@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   CloudTrailSecretsManagerDetailSchema,
   DETAIL_SECRET_ROTATED,
@@ -25,17 +25,18 @@ export const DETAIL_SCHEDULED = 'Scheduled Event';
 export const VALUE_CHANGING_CALLS = ['PutSecretValue', 'UpdateSecretVersionStage', 'UpdateSecret'] as const;
 
 // CloudTrail records failed calls too, with errorCode and no responseElements.
-const CloudTrailDetailSchema = CloudTrailSecretsManagerDetailSchema.extend({
-  errorCode: z.string().optional(),
-  requestParameters: z
-    .looseObject({
-      secretId: z.string().optional(),
-      versionStage: z.string().optional(),
-      versionStages: z.array(z.string()).optional(),
-      moveToVersionId: z.string().optional(),
-    })
-    .nullable()
-    .optional(),
+const CloudTrailDetailSchema = z.extend(CloudTrailSecretsManagerDetailSchema, {
+  errorCode: z.optional(z.string()),
+  requestParameters: z.optional(
+    z.nullable(
+      z.looseObject({
+        secretId: z.optional(z.string()),
+        versionStage: z.optional(z.string()),
+        versionStages: z.optional(z.array(z.string())),
+        moveToVersionId: z.optional(z.string()),
+      }),
+    ),
+  ),
 });
 type CloudTrailDetail = z.output<typeof CloudTrailDetailSchema>;
 
@@ -47,36 +48,40 @@ type CloudTrailDetail = z.output<typeof CloudTrailDetailSchema>;
  * AWSCURRENT value (a failed call, a stage move that is not AWSCURRENT's, a PutSecretValue
  * staged elsewhere) becomes `ignore` with the reason. Issues name paths, never values.
  */
-export const SyncEventSchema = EventBridgeEnvelopeSchema.transform((event, ctx): SyncTrigger => {
-  const source = event.source;
-  const detailType = event['detail-type'];
-  const detailOf = <S extends z.ZodType>(schema: S): z.output<S> | undefined => {
-    const parsed = schema.safeParse(event.detail);
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) {
-      ctx.addIssue({ code: 'custom', path: ['detail', ...issue.path.map(String)], message: issue.message });
+export const SyncEventSchema = z.pipe(
+  EventBridgeEnvelopeSchema,
+  z.transform((event, ctx): SyncTrigger => {
+    const source = event.source;
+    const detailType = event['detail-type'];
+    const detailOf = <S extends z.ZodMiniType>(schema: S): z.output<S> | undefined => {
+      const parsed = schema.safeParse(event.detail);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) {
+        ctx.issues.push({ code: 'custom', path: ['detail', ...issue.path.map(String)], message: issue.message, input: event.detail });
+      }
+      return undefined;
+    };
+
+    if (source === EVENT_SOURCE && detailType === DETAIL_SECRET_ROTATED) {
+      const detail = detailOf(SecretRotatedDetailSchema);
+      return detail ? { kind: 'secret', secretId: detail.secretArn, trigger: DETAIL_SECRET_ROTATED } : z.NEVER;
     }
-    return undefined;
-  };
+    if (source === SOURCE_SCHEDULE && detailType === DETAIL_SCHEDULED) return { kind: 'reconcile', trigger: DETAIL_SCHEDULED };
+    if (source === SOURCE_SECRETS_MANAGER && (detailType === DETAIL_SERVICE_EVENT || detailType === DETAIL_API_CALL)) {
+      const detail = detailOf(CloudTrailDetailSchema);
+      return detail ? triggerOfCloudTrail(detail, detailType, ctx) : z.NEVER;
+    }
+    ctx.issues.push({
+      code: 'custom',
+      path: ['detail-type'],
+      message: `unsupported event: source ${JSON.stringify(source.slice(0, 64))}, detail-type ${JSON.stringify(detailType.slice(0, 64))}`,
+      input: detailType,
+    });
+    return z.NEVER;
+  }),
+);
 
-  if (source === EVENT_SOURCE && detailType === DETAIL_SECRET_ROTATED) {
-    const detail = detailOf(SecretRotatedDetailSchema);
-    return detail ? { kind: 'secret', secretId: detail.secretArn, trigger: DETAIL_SECRET_ROTATED } : z.NEVER;
-  }
-  if (source === SOURCE_SCHEDULE && detailType === DETAIL_SCHEDULED) return { kind: 'reconcile', trigger: DETAIL_SCHEDULED };
-  if (source === SOURCE_SECRETS_MANAGER && (detailType === DETAIL_SERVICE_EVENT || detailType === DETAIL_API_CALL)) {
-    const detail = detailOf(CloudTrailDetailSchema);
-    return detail ? triggerOfCloudTrail(detail, detailType, ctx) : z.NEVER;
-  }
-  ctx.addIssue({
-    code: 'custom',
-    path: ['detail-type'],
-    message: `unsupported event: source ${JSON.stringify(source.slice(0, 64))}, detail-type ${JSON.stringify(detailType.slice(0, 64))}`,
-  });
-  return z.NEVER;
-});
-
-function triggerOfCloudTrail(detail: CloudTrailDetail, detailType: string, ctx: z.RefinementCtx): SyncTrigger {
+function triggerOfCloudTrail(detail: CloudTrailDetail, detailType: string, ctx: z.core.ParsePayload): SyncTrigger {
   const trigger = `${detail.eventName} (${detailType})`;
   const secretId = secretIdOfCloudTrail(detail);
   const ignore = (reason: string): SyncTrigger => ({ kind: 'ignore', trigger, reason, ...(secretId ? { secretId } : {}) });
@@ -94,7 +99,7 @@ function triggerOfCloudTrail(detail: CloudTrailDetail, detailType: string, ctx: 
     return ignore(`the new version is not ${AWSCURRENT}`);
   }
   if (!secretId) {
-    ctx.addIssue({ code: 'custom', path: ['detail'], message: `${detail.eventName} event names no secret (arn, aRN, secretId)` });
+    ctx.issues.push({ code: 'custom', path: ['detail'], message: `${detail.eventName} event names no secret (arn, aRN, secretId)`, input: detail });
     return z.NEVER;
   }
   return { kind: 'secret', secretId, trigger };

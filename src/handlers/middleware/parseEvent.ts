@@ -1,8 +1,8 @@
 import type { MiddlewareObj } from '@middy/core';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { EventShapeError } from '../../errors.js';
 
-export interface ParseEventOptions<S extends z.ZodType> {
+export interface ParseEventOptions<S extends z.ZodMiniType> {
   schema: S;
   /** What the event is, for the error message ("rotation event"). */
   name: string;
@@ -14,7 +14,7 @@ export interface ParseEventOptions<S extends z.ZodType> {
  * only: input values never reach the error.
  * @throws EventShapeError naming every problem found.
  */
-export function parseEvent<S extends z.ZodType>(options: ParseEventOptions<S>): MiddlewareObj<unknown> {
+export function parseEvent<S extends z.ZodMiniType>(options: ParseEventOptions<S>): MiddlewareObj<unknown> {
   if (!options?.schema || typeof options.name !== 'string') {
     throw new TypeError('parseEvent: options.schema and options.name are required');
   }
