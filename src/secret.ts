@@ -12,6 +12,7 @@ export const TAG_SSM_KEYS = 'keyroll:ssm-keys';
 export const TAG_SSM_PLAIN = 'keyroll:ssm-plain';
 export const TAG_KMS_KEY = 'keyroll:kms-key';
 export const TAG_STRATEGY = 'keyroll:strategy';
+export const TAG_MASTER = 'keyroll:master';
 
 /**
  * How sync describes the parameters it writes (`keyroll: secret <arn> version <id>`); redeploy
@@ -113,6 +114,11 @@ export function sslModeOf(s: PostgresSecret): SslMode {
   if (s.sslmode) return s.sslmode;
   if (s.ssl === undefined) return 'prefer';
   return s.ssl === true || s.ssl === 'true' ? 'require' : 'disable';
+}
+
+/** The stricter of two TLS modes (disable < prefer < require < verify-ca < verify-full). */
+export function stricterSslMode(a: SslMode, b: SslMode): SslMode {
+  return SSL_MODES.indexOf(a) >= SSL_MODES.indexOf(b) ? a : b;
 }
 
 /**

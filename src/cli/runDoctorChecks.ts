@@ -140,6 +140,9 @@ async function checkStalePending(ctx: CliContext, loaded: LoadedSecret, options:
     return fail(name, `AWSPENDING on version ${state.versionId}; cannot decide how to heal it: ${describeError(err)}`, 'the database must be reachable to tell which password works');
   }
   if (report.action === 'none') return pass(name, 'no AWSPENDING outside AWSCURRENT');
+  if (report.action === 'left') {
+    return fail(name, `AWSPENDING on version ${report.versionId} left in place: ${report.reason}`, 'fix the database user or the secret value, then run keyroll doctor again');
+  }
   const verb = report.action === 'finished' ? 'finish that rotation' : 'remove the stale AWSPENDING label';
   if (heal) return { ...pass(name, `healed AWSPENDING on version ${report.versionId}: ${report.action} (${report.reason})`), healed: true };
   const hint = recent

@@ -3,8 +3,9 @@ import { DatabaseLoginError } from './errors.js';
 
 /**
  * Whether these credentials log in: true when a session starts, false when the server
- * refuses them (SQLSTATE 28P01 / 28000: wrong password, unknown role, no LOGIN, no
- * pg_hba entry).
+ * refuses the password (SQLSTATE 28P01: wrong password or unknown role). 28000 (no pg_hba
+ * entry, NOLOGIN, TLS required by the server) says nothing about the password, so it is
+ * thrown like any other "cannot tell".
  * @throws DatabaseConnectionError when the server cannot be reached, TLS fails or the connect
  *   times out: "cannot tell" must never be read as "wrong password".
  */
@@ -13,7 +14,7 @@ export async function checkLogin(creds: DbCredentials, options: ConnectOptions =
   try {
     client = await connectClient(creds, options);
   } catch (err) {
-    if (err instanceof DatabaseLoginError) return false;
+    if (err instanceof DatabaseLoginError && err.code === '28P01') return false;
     throw err;
   }
   await closeClient(client);

@@ -15,6 +15,8 @@ export type StatementLabel =
   | 'grant-clone-membership'
   | 'set-clone-password'
   | 'set-clone-role'
+  | 'begin'
+  | 'commit'
   | 'can-create-role'
   | 'can-manage-role'
   | 'ping';
@@ -101,6 +103,17 @@ export async function openSession(deps: SessionDeps, creds: DbCredentials, optio
     const result = await run(label, sql, params);
     return (result.rows[0] as Record<string, T> | undefined)?.value as T;
   };
+  const inTransaction = async (work: () => Promise<void>): Promise<void> => {
+    await run('begin', 'BEGIN');
+    try {
+      await work();
+      await run('commit', 'COMMIT');
+    } catch (err) {
+      // Bounded like every query; a failed ROLLBACK leaves nothing applied either (the session closes).
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  };
   const verifierFor = (password: string) => {
     secrets.push(password);
     return scramSha256Verifier(password);
@@ -128,22 +141,28 @@ export async function openSession(deps: SessionDeps, creds: DbCredentials, optio
       const verifier = verifierFor(password);
       const cloneId = pg.escapeIdentifier(clone);
       const originalId = pg.escapeIdentifier(original);
-      let created = false;
-      if (!(await session.roleExists(clone))) {
-        try {
-          await run('create-clone', `CREATE ROLE ${cloneId} WITH LOGIN PASSWORD ${pg.escapeLiteral(verifier)} IN ROLE ${originalId}`);
-          created = true;
-        } catch (err) {
-          // 42710 duplicate_object: created meanwhile by a concurrent run; refresh it instead.
-          if (!(err instanceof DatabaseStatementError && err.code === '42710')) throw err;
-        }
+      // One transaction (role DDL is transactional): a clone that can log in always has its
+      // `SET role` default, so "the pending user logs in" keeps meaning "setSecret is done".
+      const apply = (exists: boolean) =>
+        inTransaction(async () => {
+          if (!exists) {
+            await run('create-clone', `CREATE ROLE ${cloneId} WITH LOGIN PASSWORD ${pg.escapeLiteral(verifier)} IN ROLE ${originalId}`);
+          } else {
+            await run('grant-clone-membership', `GRANT ${originalId} TO ${cloneId}`);
+            await run('set-clone-password', `ALTER ROLE ${cloneId} WITH LOGIN PASSWORD ${pg.escapeLiteral(verifier)}`);
+          }
+          await run('set-clone-role', `ALTER ROLE ${cloneId} SET role = ${pg.escapeLiteral(original)}`);
+        });
+      const exists = await session.roleExists(clone);
+      try {
+        await apply(exists);
+        return exists ? 'refreshed' : 'created';
+      } catch (err) {
+        // 42710 duplicate_object: created meanwhile by a concurrent run; refresh it instead.
+        if (exists || !(err instanceof DatabaseStatementError && err.code === '42710')) throw err;
+        await apply(true);
+        return 'refreshed';
       }
-      if (!created) {
-        await run('grant-clone-membership', `GRANT ${originalId} TO ${cloneId}`);
-        await run('set-clone-password', `ALTER ROLE ${cloneId} WITH LOGIN PASSWORD ${pg.escapeLiteral(verifier)}`);
-      }
-      await run('set-clone-role', `ALTER ROLE ${cloneId} SET role = ${pg.escapeLiteral(original)}`);
-      return created ? 'created' : 'refreshed';
     },
 
     async canCreateRole() {

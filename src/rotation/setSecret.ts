@@ -5,6 +5,8 @@ import type { RotationDeps } from './deps.js';
 import { RotationConfigError, RotationDatabaseError, RotationStateError } from './errors.js';
 import { credentialsOf, getSecretVersion } from './secretValues.js';
 import { CLONE_SUFFIX, originalUserOf, strategyOf } from './strategy.js';
+import { guardPendingMatchesCurrent } from './guardPending.js';
+import { stricterSslMode } from '../secret.js';
 import type { Tag } from '@aws-sdk/client-secrets-manager';
 
 /**
@@ -20,39 +22,31 @@ export async function setSecret(deps: RotationDeps, secretArn: string, token: st
   const pending = await getSecretVersion(deps, secretArn, 'setSecret', { versionId: token, stage: AWSPENDING });
   const current = await getSecretVersion(deps, secretArn, 'setSecret', { stage: AWSCURRENT });
   // Guards before any connection: pending credentials never go to a host or user the current version does not name.
-  if (pending.value.host !== current.value.host) {
-    throw new RotationConfigError(`setSecret: secret ${secretArn}: pending host differs from the current host (${current.value.host})`);
-  }
   const strategy = strategyOf(pending.value, tags);
-  if (strategy === 'single-user' && pending.value.username !== current.value.username) {
-    throw new RotationConfigError(
-      `setSecret: secret ${secretArn}: pending user "${pending.value.username}" differs from current user "${current.value.username}" (single user)`,
-    );
-  }
-  if (strategy === 'alternating-users' && originalUserOf(pending.value.username) !== originalUserOf(current.value.username)) {
-    throw new RotationConfigError(
-      `setSecret: secret ${secretArn}: pending user "${pending.value.username}" is not the alternate of current user "${current.value.username}"`,
-    );
-  }
+  guardPendingMatchesCurrent('setSecret', secretArn, pending.value, current.value, strategy);
   if (await canLogIn(deps, secretArn, credentialsOf(pending.value))) return 'already-set';
 
-  if (strategy === 'single-user') {
-    if (pending.value.masterarn) {
-      await setAsMaster(deps, secretArn, pending.value, current.value, false);
-    } else {
-      await setOwnPassword(deps, secretArn, pending.value, current.value);
-    }
+  if (strategy === 'single-user' && !current.value.masterarn) {
+    await setOwnPassword(deps, secretArn, pending.value, current.value);
     return 'set';
   }
 
-  // Confused-deputy guard: the master acts only for a secret whose own credentials are valid.
-  if (!(await canLogIn(deps, secretArn, credentialsOf(current.value)))) {
+  // Confused-deputy guard: the master acts only for a secret whose own credentials are valid
+  // (AWSCURRENT; for a single user set by the master, AWSPREVIOUS too, since its window may be open).
+  if (!(await canLogIn(deps, secretArn, credentialsOf(current.value))) && !(strategy === 'single-user' && (await previousLogsIn(deps, secretArn, pending.value)))) {
     throw new RotationDatabaseError(
       `setSecret: secret ${secretArn}: AWSCURRENT user "${current.value.username}" cannot log in to ${current.value.host}; refusing to act as the master for it`,
     );
   }
-  await setAsMaster(deps, secretArn, pending.value, current.value, pending.value.username.endsWith(CLONE_SUFFIX));
+  await setAsMaster(deps, secretArn, pending.value, current.value, strategy === 'alternating-users' && pending.value.username.endsWith(CLONE_SUFFIX));
   return 'set';
+}
+
+/** Whether AWSPREVIOUS names the same user and host and logs in (false when there is none). */
+async function previousLogsIn(deps: RotationDeps, secretArn: string, pending: PostgresSecret): Promise<boolean> {
+  const previous = await getSecretVersion(deps, secretArn, 'setSecret', { stage: AWSPREVIOUS }).catch(() => undefined);
+  if (!previous || previous.value.username !== pending.username || previous.value.host !== pending.host) return false;
+  return canLogIn(deps, secretArn, credentialsOf(previous.value));
 }
 
 /** The single user changes its own password, logged in with AWSCURRENT, else AWSPREVIOUS. */
@@ -94,8 +88,9 @@ async function setAsMaster(
   current: PostgresSecret,
   isClone: boolean,
 ): Promise<void> {
-  const masterArn = pending.masterarn;
-  if (!masterArn) throw new RotationConfigError(`setSecret: secret ${secretArn}: no masterarn`);
+  // The master named by AWSCURRENT, not by the pending value: AWSPENDING is never trusted to pick who acts.
+  const masterArn = current.masterarn;
+  if (!masterArn) throw new RotationConfigError(`setSecret: secret ${secretArn}: AWSCURRENT names no masterarn`);
   let master;
   try {
     master = await getSecretVersion(deps, masterArn, 'setSecret', { stage: AWSCURRENT });
@@ -109,7 +104,14 @@ async function setAsMaster(
       `setSecret: secret ${secretArn}: master secret ${masterArn} is for host ${master.value.host}, not ${current.host}`,
     );
   }
-  const masterCreds = credentialsOf(master.value, { dbname: credentialsOf(current).dbname });
+  if (master.value.username === pending.username || master.value.username === originalUserOf(pending.username)) {
+    throw new RotationConfigError(`setSecret: secret ${secretArn}: the pending user is the master's own user; refusing`);
+  }
+  // Same host, so the master's session is held to the stricter of the two TLS modes.
+  const masterCreds = credentialsOf(master.value, {
+    dbname: credentialsOf(current).dbname,
+    sslMode: stricterSslMode(credentialsOf(master.value).sslMode, credentialsOf(current).sslMode),
+  });
   try {
     await deps.db.withSession(masterCreds, (s) =>
       isClone

@@ -28,15 +28,15 @@ describe('checkLogin', () => {
     expect(ok).toBe(false);
   });
 
-  it('answers false for a role without LOGIN', async () => {
+  it('throws, rather than answering false, for a role without LOGIN (28000 says nothing about the password)', async () => {
     // Prepare
     const role = await createLoginRole({ attributes: ['NOLOGIN'] });
 
     // Act
-    const ok = await checkLogin(role.credentials('verify-full'), options());
+    const err = await checkLogin(role.credentials('verify-full'), options()).catch((e: Error) => e);
 
     // Assess
-    expect(ok).toBe(false);
+    expect(err).toMatchObject({ name: 'DatabaseLoginError', code: '28000' });
   });
 
   it('throws DatabaseConnectionError, not false, when the server cannot be reached', async () => {

@@ -209,8 +209,8 @@ describe('PostgresSession.ensureCloneRole', () => {
   });
 
   it.each<[string, StatementLabel[]]>([
-    ['a missing clone', ['role-exists', 'create-clone', 'set-clone-role']],
-    ['an existing clone', ['role-exists', 'grant-clone-membership', 'set-clone-password', 'set-clone-role']],
+    ['a missing clone', ['role-exists', 'begin', 'create-clone', 'set-clone-role', 'commit']],
+    ['an existing clone', ['role-exists', 'begin', 'grant-clone-membership', 'set-clone-password', 'set-clone-role', 'commit']],
   ])('runs labelled statements for %s', async (which, expected) => {
     // Prepare
     const app = await createLoginRole({ prefix: 'kr_app' });
@@ -224,7 +224,7 @@ describe('PostgresSession.ensureCloneRole', () => {
     expect(labels).toEqual(expected);
   });
 
-  it.each<StatementLabel>(['role-exists', 'create-clone', 'set-clone-role'])(
+  it.each<StatementLabel>(['role-exists', 'begin', 'create-clone', 'set-clone-role', 'commit'])(
     'converges when run again after %s failed',
     async (failing) => {
       // Prepare
@@ -245,6 +245,21 @@ describe('PostgresSession.ensureCloneRole', () => {
       expect(await identityOf(cloneCredentials(app, password))).toEqual({ sessionUser: `${app.name}_clone`, currentUser: app.name });
     },
   );
+
+  it('leaves no clone behind when a statement after its creation fails (one transaction)', async () => {
+    // Prepare
+    const app = await createLoginRole({ prefix: 'kr_app' });
+    const password = newPassword();
+    const failRole: SessionDeps = {
+      beforeStatement: (label) => {
+        if (label === 'set-clone-role') throw new Error('injected failure of set-clone-role');
+      },
+    };
+    // Act
+    await failureOf(asSuperuser((s) => s.ensureCloneRole(`${app.name}_clone`, app.name, password), failRole));
+    // Assess
+    expect(await logsIn(cloneCredentials(app, password))).toBe(false);
+  });
 
   it('refreshes instead when the clone appears between its check and its creation', async () => {
     // Prepare: a concurrent run creates the clone just before this one's CREATE ROLE.

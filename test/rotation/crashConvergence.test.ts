@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestAws, type TestAws } from '../support/endpoint.js';
+import { withAdmin } from '../support/postgres.js';
 import type { StatementLabel } from '../../src/postgres/session.js';
 import { logsIn, registerRotation, rotateAndWait, rotationDeps, runAllSteps, seedSecret, stagesOf, valueOf } from '../support/rotation.js';
 
@@ -67,8 +68,14 @@ describe.each([
       const current = Object.entries(stages).filter(([, s]) => s.includes('AWSCURRENT'));
       const pending = Object.entries(stages).filter(([, s]) => s.includes('AWSPENDING'));
       const value = await valueOf(aws, secret.arn);
+      // Alternating: whoever logs in acts as the original role, so ownership never splits.
+      const actsAsOriginal =
+        !alternating ||
+        value.username === secret.role.name ||
+        (await withAdmin((a) => a.query<{ c: string[] | null }>('SELECT rolconfig AS c FROM pg_roles WHERE rolname = $1', [value.username]))).rows[0]
+          ?.c?.includes(`role=${secret.role.name}`) === true;
       const ok =
-        current.length === 1 && current[0]![0] === token && pending.length === 0 && (await logsIn(clean.db, value));
+        current.length === 1 && current[0]![0] === token && pending.length === 0 && (await logsIn(clean.db, value)) && actsAsOriginal;
       if (!ok) failures.push(describePoint(point));
     }
     console.info(`${label}: ${points.length} fault points tried, ${faultsThatFailedTheRotation} left the rotation unfinished, all converged`);

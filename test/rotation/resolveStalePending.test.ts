@@ -1,5 +1,7 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { withAdmin } from '../support/postgres.js';
 import { useTestAws } from '../support/endpoint.js';
 import { resolveStalePending } from '../../src/rotation/resolveStalePending.js';
 import { runRotationStep } from '../../src/rotation/rotate.js';
@@ -74,5 +76,68 @@ describe('resolveStalePending', () => {
     // Assess
     expect(report).toMatchObject({ action: 'dropped', dryRun: true });
     expect(await stagesOf(aws, secret.arn)).toEqual(before);
+  });
+});
+
+describe('resolveStalePending when no safe decision exists, or the database moves meanwhile', () => {
+  const aws = useTestAws();
+
+  it('changes nothing when neither the pending nor the current credentials log in', async () => {
+    // Prepare: a rotation stopped after createSecret, then the role's password changed by hand.
+    const secret = await seedSecret(aws);
+    const deps = rotationDeps(aws);
+    const token = await startPausedRotation(aws, secret.arn);
+    await runRotationStep(deps, { SecretId: secret.arn, ClientRequestToken: token, Step: 'createSecret' });
+    await withAdmin((a) => a.query(`ALTER ROLE ${pg.escapeIdentifier(secret.role.name)} PASSWORD 'Changed-By-Hand-1!'`));
+    const before = await stagesOf(aws, secret.arn);
+    // Act
+    const report = await resolveStalePending(deps, secret.arn);
+    // Assess
+    expect(report).toMatchObject({ action: 'left', versionId: token });
+    expect(await stagesOf(aws, secret.arn)).toEqual(before);
+  });
+
+  it('changes nothing when the pending version names another host', async () => {
+    // Prepare
+    const secret = await seedSecret(aws);
+    const token = await startPausedRotation(aws, secret.arn);
+    const foreign = { ...(await valueOf(aws, secret.arn)), host: 'elsewhere.example.com', password: 'Foreign-Pass-1!' };
+    await aws.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, ClientRequestToken: token, SecretString: JSON.stringify(foreign), VersionStages: ['AWSPENDING'] }));
+    const before = await stagesOf(aws, secret.arn);
+    // Act
+    const report = await resolveStalePending(rotationDeps(aws), secret.arn);
+    // Assess
+    expect(report.action).toBe('left');
+    expect(report.reason).toContain('pending host differs');
+    expect(await stagesOf(aws, secret.arn)).toEqual(before);
+  });
+
+  it('finishes the rotation when setSecret changes the database while the label is being dropped', async () => {
+    // Prepare: the database takes the pending password right after the heal decided to drop.
+    const secret = await seedSecret(aws);
+    const base = rotationDeps(aws);
+    const token = await startPausedRotation(aws, secret.arn);
+    await runRotationStep(base, { SecretId: secret.arn, ClientRequestToken: token, Step: 'createSecret' });
+    const pendingPassword = (await valueOf(aws, secret.arn, 'AWSPENDING')).password;
+    let calls = 0;
+    const racing = {
+      ...base,
+      db: {
+        ...base.db,
+        canLogIn: async (creds: Parameters<typeof base.db.canLogIn>[0]) => {
+          calls += 1;
+          if (calls === 3) {
+            await withAdmin((a) => a.query(`ALTER ROLE ${pg.escapeIdentifier(secret.role.name)} PASSWORD ${pg.escapeLiteral(pendingPassword)}`));
+          }
+          return base.db.canLogIn(creds);
+        },
+      },
+    };
+    // Act
+    const report = await resolveStalePending(racing, secret.arn);
+    // Assess
+    expect(report).toMatchObject({ action: 'finished', versionId: token });
+    expect((await stagesOf(aws, secret.arn))[token]).toEqual(['AWSCURRENT']);
+    expect(await logsIn(base.db, await valueOf(aws, secret.arn))).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { useTestAws } from '../support/endpoint.js';
-import { withAdmin } from '../support/postgres.js';
+import { createLoginRole, withAdmin } from '../support/postgres.js';
 import { runRotationStep } from '../../src/rotation/rotate.js';
 import { logsIn, registerRotation, rotateAndWait, rotationDeps, seedSecret, startPausedRotation, valueOf } from '../support/rotation.js';
 
@@ -92,5 +92,40 @@ describe('setSecret', () => {
     expect(current.username).toBe(secret.role.name);
     expect(await logsIn(deps.db, current)).toBe(true);
     expect(await logsIn(deps.db, await valueOf(aws, secret.arn, 'AWSPREVIOUS'))).toBe(false);
+  });
+});
+
+describe('setSecret as the master refuses to be a confused deputy', () => {
+  const aws = useTestAws();
+
+  it('refuses a single user set by the master when the secret names another role and cannot log in as it', async () => {
+    // Prepare: someone who can write the secret points it at another role the master administers.
+    const secret = await seedSecret(aws, { alternating: true, tags: [{ Key: 'keyroll:strategy', Value: 'single-user' }] });
+    const victim = await createLoginRole({ prefix: 'victim' });
+    await withAdmin((a) => a.query(`GRANT ${pg.escapeIdentifier(victim.name)} TO ${pg.escapeIdentifier(secret.master!.role.name)} WITH ADMIN OPTION`));
+    await aws.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: JSON.stringify({ ...(await valueOf(aws, secret.arn)), username: victim.name, password: 'Guessed-1!' }) }));
+    const deps = rotationDeps(aws);
+    const token = await startPausedRotation(aws, secret.arn);
+    await runRotationStep(deps, { SecretId: secret.arn, ClientRequestToken: token, Step: 'createSecret' });
+    // Act
+    const err = await runRotationStep(deps, { SecretId: secret.arn, ClientRequestToken: token, Step: 'setSecret' }).catch((e: Error) => e);
+    // Assess
+    expect((err as Error).message).toContain('refusing to act as the master');
+    expect(await logsIn(deps.db, { username: victim.name, password: victim.password })).toBe(true);
+  });
+
+  it('refuses an alternating pending user that is not exactly the alternate of the current one', async () => {
+    // Prepare: a pre-seeded pending version naming the current user itself.
+    const secret = await seedSecret(aws, { alternating: true });
+    const deps = rotationDeps(aws);
+    const token = await startPausedRotation(aws, secret.arn);
+    const same = { ...(await valueOf(aws, secret.arn)), password: 'Same-User-New-1!' };
+    await aws.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, ClientRequestToken: token, SecretString: JSON.stringify(same), VersionStages: ['AWSPENDING'] }));
+    // Act
+    const err = await runRotationStep(deps, { SecretId: secret.arn, ClientRequestToken: token, Step: 'setSecret' }).catch((e: Error) => e);
+    // Assess
+    expect((err as Error).name).toBe('RotationConfigError');
+    expect((err as Error).message).toContain('is not the alternate of current user');
+    expect(await logsIn(deps.db, await valueOf(aws, secret.arn))).toBe(true);
   });
 });
