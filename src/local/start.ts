@@ -156,7 +156,7 @@ function printUsage(stack: LocalStack): void {
   print('  npm run keyroll -- status');
   print('  npm run keyroll -- rotate email-worker/local/db --wait');
   print(`  aws --endpoint-url ${url} secretsmanager describe-secret --secret-id billing/local/db`);
-  print(`  aws --endpoint-url ${url} ssm get-parameters-by-path --path /email-worker/local/db --with-decryption`);
+  print(`  aws --endpoint-url ${url} ssm get-parameters-by-path --path /email-worker/local/db --query 'Parameters[].[Name,Type,Version]'`);
   print(`  aws --endpoint-url ${url} ecs list-services --cluster ${DEMO_CLUSTER}`);
   print(`  aws --endpoint-url ${url} secretsmanager rotate-secret --secret-id email-worker/local/db`);
   print(`PostgreSQL: 127.0.0.1:${stack.postgres.port} (CA ${stack.postgres.caCertPath}). The functions' own logs: ${stack.offlineLogPath}`);

@@ -97,7 +97,7 @@ describe('npm run aws', () => {
 
   it('prints how to point the AWS CLI at it', () => {
     // Assess
-    expect(running!.output()).toContain(`export AWS_ENDPOINT_URL=${url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
+    expect(running!.output()).toContain(`export AWS_ENDPOINT_URL=${url} AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
   });
 });
 

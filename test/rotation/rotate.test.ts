@@ -13,6 +13,8 @@ import {
   valueOf,
 } from '../support/rotation.js';
 import pg from 'pg';
+import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { rotationLambdaArn } from '../support/rotation.js';
 
 describe('rotation through RotateSecret', () => {
   const aws = useTestAws();
@@ -169,6 +171,27 @@ describe('rotation through RotateSecret', () => {
     // Assess
     expect((await stagesOf(aws, secret.arn))[token]).toEqual(['AWSCURRENT']);
     expect(await logsIn(rotationDeps(aws).db, await valueOf(aws, secret.arn))).toBe(true);
+  });
+
+  it('passes the configuration test of RotateImmediately=false by logging in with AWSCURRENT', async () => {
+    // Prepare
+    const secret = await seedSecret(aws);
+    const before = await stagesOf(aws, secret.arn);
+    const invocations = aws.endpoint.lambdas.invocations.length;
+    // Act
+    await aws.sm.send(
+      new RotateSecretCommand({
+        SecretId: secret.arn,
+        RotationLambdaARN: rotationLambdaArn(aws),
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+        RotateImmediately: false,
+      }),
+    );
+    await aws.endpoint.idle(10_000);
+    // Assess
+    const calls = aws.endpoint.lambdas.invocations.slice(invocations);
+    expect(calls.map((c) => c.ok)).toEqual([true]);
+    expect(await stagesOf(aws, secret.arn)).toEqual(before);
   });
 
   it('uses the in-process domain function the same way (registry sanity)', async () => {

@@ -112,7 +112,7 @@ async function main(): Promise<number> {
     for (const r of rules) print(`    ${r.name} → ${r.target}`);
   }
   print('Point the AWS CLI (v2.13+) and the SDKs at it:');
-  print(`  export AWS_ENDPOINT_URL=${url} AWS_REGION=${endpoint.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
+  print(`  export AWS_ENDPOINT_URL=${url} AWS_REGION=${endpoint.region} AWS_DEFAULT_REGION=${endpoint.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
   print('  aws secretsmanager list-secrets');
   print(`  aws --endpoint-url ${url} ssm get-parameters-by-path --path / --recursive   (older CLIs)`);
   print('  npm run keyroll -- status');
