@@ -7,6 +7,7 @@ import { createPostgresGateway } from '../src/postgres/gateway.js';
 import { runRotationStep } from '../src/rotation/rotate.js';
 import { RotationEventSchema } from '../src/events.js';
 import { DEFAULT_EXCLUDE_CHARACTERS } from '../src/config.js';
+import { TAG_MASTER } from '../src/secret.js';
 import type { Bench } from './types.js';
 
 const ROTATIONS = 20;
@@ -38,7 +39,13 @@ export const run: Bench = async () => {
     await admin.connect();
     const base = { engine: 'postgres', host: db.host, port: db.port, dbname: 'postgres', sslmode: 'verify-full' };
     await admin.query(`CREATE ROLE bench_master LOGIN CREATEROLE PASSWORD 'Bench-Master-1!'`);
-    const master = await sm.send(new CreateSecretCommand({ Name: 'bench/master', SecretString: JSON.stringify({ ...base, username: 'bench_master', password: 'Bench-Master-1!' }) }));
+    const master = await sm.send(
+      new CreateSecretCommand({
+        Name: 'bench/master',
+        SecretString: JSON.stringify({ ...base, username: 'bench_master', password: 'Bench-Master-1!' }),
+        Tags: [{ Key: TAG_MASTER, Value: 'true' }],
+      }),
+    );
 
     const measure = async (alternating: boolean) => {
       const role = alternating ? 'bench_alt' : 'bench_single';

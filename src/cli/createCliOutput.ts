@@ -30,11 +30,17 @@ export interface CliOutput {
 
 /**
  * Builds the CLI's output over two streams. Redaction covers the values registered with
- * `protect` verbatim and percent-encoded (as they appear in a connection URL).
+ * `protect` verbatim and percent-encoded (as they appear in a connection URL); in the `--json`
+ * document it covers every string of the value before it is serialised, and the JSON-escaped
+ * forms after, so a value with `"`, `\` or a control character cannot slip through as its
+ * escaped spelling.
  */
 export function createCliOutput(streams: { stdout: OutputStream; stderr: OutputStream }, options: { json: boolean }): CliOutput {
   const secrets: string[] = [];
   const clean = (text: string) => (secrets.length ? redact(text, secrets) : text);
+  // Object keys are not seen by the replacer; they are matched in their escaped spelling.
+  const cleanJson = (text: string) => (secrets.length ? redact(text, [...secrets, ...secrets.map(jsonEscapedOf)]) : text);
+  const redactString = (_key: string, v: unknown) => (typeof v === 'string' ? clean(v) : v);
   const interactive = !options.json && streams.stderr.isTTY === true;
   return {
     json: options.json,
@@ -46,7 +52,7 @@ export function createCliOutput(streams: { stdout: OutputStream; stderr: OutputS
       streams.stderr.write(`${clean(text)}\n`);
     },
     document(value) {
-      streams.stdout.write(`${clean(JSON.stringify(value, null, 2))}\n`);
+      streams.stdout.write(`${cleanJson(JSON.stringify(value, redactString, 2))}\n`);
     },
     protect(...values) {
       for (const v of values) if (v && !secrets.includes(v)) secrets.push(v);
@@ -56,3 +62,6 @@ export function createCliOutput(streams: { stdout: OutputStream; stderr: OutputS
     },
   };
 }
+
+/** How a string is spelled inside a JSON string literal (without the quotes). */
+const jsonEscapedOf = (v: string): string => JSON.stringify(v).slice(1, -1);

@@ -11,7 +11,7 @@ import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, Re
 import { KeyrollError } from '../errors.js';
 import { closeClient, connectClient } from '../postgres/connect.js';
 import { scramSha256Verifier } from '../postgres/scramSha256Verifier.js';
-import { TAG_KMS_KEY, TAG_SSM_PATH, TAG_SSM_PLAIN } from '../secret.js';
+import { TAG_KMS_KEY, TAG_MASTER, TAG_SSM_PATH, TAG_SSM_PLAIN } from '../secret.js';
 import type { LocalPostgres } from './postgres.js';
 import type { StackClients } from './stackClients.js';
 
@@ -112,7 +112,13 @@ export async function seedDemo(deps: { clients: StackClients; postgres: LocalPos
     { [TAG_SSM_PATH]: EMAIL.ssmPath, [TAG_KMS_KEY]: DEMO_KMS_KEY },
     'Demo: the email worker logs in as itself (single user)',
   );
-  const masterArn = await createSecret(BILLING_MASTER.name, { ...base, username: BILLING_MASTER.username, password: masterPassword }, {}, 'Demo: may CREATE ROLE billing_clone');
+  // Tagged as a deployed master must be: the rotate role reads only masters tagged keyroll:master=true.
+  const masterArn = await createSecret(
+    BILLING_MASTER.name,
+    { ...base, username: BILLING_MASTER.username, password: masterPassword },
+    { [TAG_MASTER]: 'true' },
+    'Demo: may CREATE ROLE billing_clone',
+  );
   const billingArn = await createSecret(
     BILLING.name,
     { ...base, username: BILLING.username, password: billingPassword, masterarn: masterArn },

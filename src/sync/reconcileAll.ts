@@ -20,7 +20,11 @@ export interface ReconcileOptions {
    * rotation in progress is left alone. Default one hour (four rotation steps of at most 15 min).
    */
   stalePendingGraceMs?: number;
-  /** Epoch ms after which no further secret is started (the Lambda's remaining time); the rest are `deferred`. */
+  /**
+   * Epoch ms after which no further secret is started (the Lambda's remaining time); the rest
+   * are `deferred`. It bounds the healing of stale AWSPENDING labels too (each heal logs in to a
+   * database): once it passes, the remaining stale labels are reported `deferred`, not healed.
+   */
   deadlineAt?: number;
   /** Secrets mirrored at once; PutParameter stays under `putTps` whatever this is. Default 8. */
   concurrency?: number;
@@ -62,7 +66,7 @@ const DEFAULT_CONCURRENCY = 8;
 
 /**
  * Walks every managed secret (ListSecrets by tag), heals stale AWSPENDING labels found in
- * the listing (through `healStalePending`), reads every AWSCURRENT in bulk
+ * the listing (through `healStalePending`, until `deadlineAt`), reads every AWSCURRENT in bulk
  * (BatchGetSecretValue), mirrors each into Parameter Store with PutParameter spaced to
  * `settings.putTps` across the whole run, and logs one summary line: in sync / repaired /
  * failed / deferred, per secret.
@@ -144,7 +148,11 @@ async function reconcileOne(
   }
 }
 
-/** Finds an AWSPENDING on a version other than AWSCURRENT, idle past the grace period, and heals it. */
+/**
+ * Finds an AWSPENDING on a version other than AWSCURRENT, idle past the grace period, and heals
+ * it, unless the deadline has passed: a heal may wait on a database login, and the time left
+ * belongs to the summary line.
+ */
 async function healIfStale(
   deps: SyncDeps,
   secret: ManagedSecret,
@@ -157,6 +165,9 @@ async function healIfStale(
   const now = (deps.clock?.() ?? new Date()).getTime();
   if (secret.lastChangedDate && now - secret.lastChangedDate.getTime() < grace) return undefined;
   if (!options.healStalePending) return { versionId, action: 'reported', reason: 'stale AWSPENDING; no healer configured' };
+  if (options.deadlineAt !== undefined && Date.now() >= options.deadlineAt) {
+    return { versionId, action: 'deferred', reason: 'stale AWSPENDING; the reconcile reached its deadline before healing it' };
+  }
   try {
     const healed = await options.healStalePending(secret.secretArn);
     return { versionId, action: healed.action, reason: healed.reason };

@@ -14,6 +14,22 @@ interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+interface Template {
+  Resources: Resources;
+  Conditions?: Record<string, unknown>;
+}
+
+/** Runs `serverless package --stage prod` offline (dummy credentials) into `dir`, with extra CLI arguments. */
+async function packageStack(dir: string, args: string[] = []): Promise<Template> {
+  await run(process.execPath, ['node_modules/serverless/bin/serverless.js', 'package', '--stage', 'prod', '--package', dir, ...args], {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'dummy', AWS_REGION: 'us-east-1', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    timeout: 120_000,
+  });
+  return JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+}
+
+const statementsIn = (resources: Resources, role: string): Statement[] =>
+  resources[role]!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
 
 /** Actions AWS allows only on Resource "*" (no resource-level permissions), each with the reason. */
 const WILDCARD_ALLOWED = new Set([
@@ -23,7 +39,8 @@ const WILDCARD_ALLOWED = new Set([
   'ec2:AssignPrivateIpAddresses',
   'ec2:UnassignPrivateIpAddresses',
   'secretsmanager:ListSecrets',
-  'secretsmanager:BatchGetSecretValue',
+  'secretsmanager:BatchGetSecretValue', // authorises GetSecretValue per secret as well
+  'ssm:DescribeParameters', // returns metadata only
   'ecs:ListClusters',
   'ecs:DescribeTaskDefinition',
   'ecs:ListServices', // scoped by the ecs:cluster condition instead
@@ -31,19 +48,77 @@ const WILDCARD_ALLOWED = new Set([
 
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const VPC_NETWORKING = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+/** A secret's value is encrypted with a KMS key that Secrets Manager (or SSM) uses on the caller's behalf. */
+const SECRET_KMS = ['kms:Decrypt', 'kms:GenerateDataKey'];
+
+/**
+ * Every action each role holds: the SDK commands its function's code sends (src/rotation for
+ * rotate; src/sync plus rotation's resolveStalePending/finishSecret for sync; src/redeploy for
+ * redeploy), what AWS needs behind them (KMS, Lambda's logs, VPC networking), and the
+ * failure queue of the event-driven functions. Nothing more.
+ */
+const ROLE_ACTIONS: Record<string, string[]> = {
+  RotateRole: [
+    ...LOGS,
+    ...VPC_NETWORKING,
+    ...SECRET_KMS,
+    'secretsmanager:DescribeSecret',
+    'secretsmanager:GetSecretValue',
+    'secretsmanager:PutSecretValue',
+    'secretsmanager:UpdateSecretVersionStage',
+    'secretsmanager:TagResource',
+    'secretsmanager:UntagResource',
+    'events:PutEvents',
+  ],
+  SyncRole: [
+    ...LOGS,
+    ...VPC_NETWORKING,
+    ...SECRET_KMS,
+    'kms:Encrypt',
+    'secretsmanager:ListSecrets',
+    'secretsmanager:BatchGetSecretValue',
+    'secretsmanager:DescribeSecret',
+    'secretsmanager:GetSecretValue',
+    'secretsmanager:UpdateSecretVersionStage',
+    'ssm:GetParameters',
+    'ssm:DescribeParameters',
+    'ssm:PutParameter',
+    'events:PutEvents',
+    'sqs:SendMessage',
+  ],
+  RedeployRole: [
+    ...LOGS,
+    'ecs:ListClusters',
+    'ecs:ListServices',
+    'ecs:DescribeServices',
+    'ecs:DescribeTaskDefinition',
+    'ecs:UpdateService',
+    'secretsmanager:DescribeSecret',
+    'events:PutEvents',
+    'sqs:SendMessage',
+  ],
+};
+
 describe('serverless package --stage prod (offline, dummy credentials)', () => {
   let dir: string;
+  let template: Template;
   let resources: Resources;
-  const statementsOf = (role: string): Statement[] => resources[role]!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+  const statementsOf = (role: string): Statement[] => statementsIn(resources, role);
   const allowedActions = (role: string) => new Set(statementsOf(role).flatMap(actionsOf));
+  const statementsWith = (role: string, action: string) => statementsOf(role).filter((s) => actionsOf(s).includes(action));
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'keyroll-package-'));
-    await run(process.execPath, ['node_modules/serverless/bin/serverless.js', 'package', '--stage', 'prod', '--package', dir], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'dummy', AWS_REGION: 'us-east-1', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-      timeout: 120_000,
-    });
-    resources = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+    template = await packageStack(dir);
+    resources = template.Resources;
   }, 150_000);
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -60,6 +135,10 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
+  it.each(Object.entries(ROLE_ACTIONS))('%s holds exactly the actions its function needs', (role, expected) => {
+    expect([...allowedActions(role)].sort()).toEqual([...expected].sort());
+  });
+
   it.each(['RotateRole', 'SyncRole', 'RedeployRole'])('%s uses Resource "*" only for actions AWS cannot scope', (role) => {
     const wildcards = statementsOf(role)
       .filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')))
@@ -68,10 +147,10 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
     expect(statementsOf(role).flatMap(actionsOf).filter((a) => a.endsWith(':*') || a === '*')).toEqual([]);
   });
 
-  it('lets rotate touch only the secrets that name it as their rotation function, plus the master secrets', () => {
-    const statements = statementsOf('RotateRole');
-    const write = statements.find((s) => actionsOf(s).includes('secretsmanager:PutSecretValue'))!;
-    expect(actionsOf(write).sort()).toEqual(
+  it('lets rotate touch only the secrets that name it as their rotation function', () => {
+    const write = statementsWith('RotateRole', 'secretsmanager:PutSecretValue');
+    expect(write).toHaveLength(1);
+    expect(actionsOf(write[0]!).sort()).toEqual(
       [
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue',
@@ -81,34 +160,58 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
         'secretsmanager:UpdateSecretVersionStage',
       ].sort(),
     );
-    expect(JSON.stringify(write.Condition)).toContain('secretsmanager:resource/AllowRotationLambdaArn');
-    expect(JSON.stringify(write.Condition)).toContain('function:keyroll-prod-rotate');
-    expect(allowedActions('RotateRole').has('events:PutEvents')).toBe(true);
-    expect(allowedActions('RotateRole').has('ssm:PutParameter')).toBe(false);
-    expect(allowedActions('RotateRole').has('ecs:UpdateService')).toBe(false);
+    expect(write[0]!.Condition).toEqual({
+      StringEquals: {
+        'secretsmanager:resource/AllowRotationLambdaArn': { 'Fn::Sub': 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:keyroll-prod-rotate' },
+      },
+    });
   });
 
-  it('lets sync read secrets, write parameters under the prefix and use KMS only through SSM and Secrets Manager', () => {
-    const actions = allowedActions('SyncRole');
-    for (const a of ['secretsmanager:ListSecrets', 'secretsmanager:BatchGetSecretValue', 'secretsmanager:GetSecretValue', 'ssm:GetParameters', 'ssm:PutParameter', 'kms:Encrypt', 'kms:Decrypt', 'events:PutEvents']) {
-      expect(actions.has(a), a).toBe(true);
-    }
-    expect(actions.has('secretsmanager:PutSecretValue')).toBe(false);
-    expect(actions.has('ecs:UpdateService')).toBe(false);
-    const kms = statementsOf('SyncRole').find((s) => actionsOf(s).includes('kms:Decrypt'))!;
+  it('lets rotate read as a master only the secrets tagged keyroll:master=true', () => {
+    const reads = statementsWith('RotateRole', 'secretsmanager:GetSecretValue').filter((s) => !actionsOf(s).includes('secretsmanager:PutSecretValue'));
+    expect(reads).toHaveLength(1);
+    expect(actionsOf(reads[0]!)).toEqual(['secretsmanager:GetSecretValue']);
+    expect(reads[0]!.Resource).toEqual({ 'Fn::Sub': 'arn:aws:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*' });
+    expect(reads[0]!.Condition).toEqual({ StringEquals: { 'secretsmanager:ResourceTag/keyroll:master': 'true' } });
+  });
+
+  it('lets rotate use KMS keys only through Secrets Manager', () => {
+    const kms = statementsWith('RotateRole', 'kms:Decrypt');
+    expect(kms).toHaveLength(1);
+    expect(actionsOf(kms[0]!).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(kms[0]!.Resource).toEqual({ 'Fn::Sub': 'arn:aws:kms:${AWS::Region}:${AWS::AccountId}:key/*' });
+    expect(kms[0]!.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } });
+  });
+
+  it.each(['secretsmanager:GetSecretValue', 'secretsmanager:UpdateSecretVersionStage'])(
+    'lets sync call %s only on secrets tagged keyroll:ssm-path',
+    (action) => {
+      const statements = statementsWith('SyncRole', action);
+      expect(statements).toHaveLength(1);
+      expect(statements[0]!.Condition).toEqual({ Null: { 'secretsmanager:ResourceTag/keyroll:ssm-path': 'false' } });
+    },
+  );
+
+  it('lets sync describe any secret, so that a change to an unmanaged one is skipped rather than refused', () => {
+    const describes = statementsWith('SyncRole', 'secretsmanager:DescribeSecret');
+    expect(describes.map(actionsOf)).toEqual([['secretsmanager:DescribeSecret']]);
+    expect(describes[0]!.Condition).toBeUndefined();
+  });
+
+  it('lets sync read and write parameters under the prefix and use KMS only through SSM and Secrets Manager', () => {
+    const kms = statementsWith('SyncRole', 'kms:Decrypt')[0]!;
     expect(JSON.stringify(kms.Condition)).toContain('kms:ViaService');
-    const ssm = statementsOf('SyncRole').find((s) => actionsOf(s).includes('ssm:PutParameter'))!;
-    expect(JSON.stringify(ssm.Resource)).toContain(':parameter/');
+    for (const action of ['ssm:GetParameters', 'ssm:PutParameter']) {
+      expect(statementsWith('SyncRole', action)[0]!.Resource).toEqual({ 'Fn::Sub': 'arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/*' });
+    }
   });
 
-  it('lets redeploy list, describe and update ECS services and nothing of Secrets Manager beyond DescribeSecret', () => {
-    const actions = allowedActions('RedeployRole');
-    for (const a of ['ecs:ListClusters', 'ecs:ListServices', 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:UpdateService', 'events:PutEvents']) {
-      expect(actions.has(a), a).toBe(true);
-    }
-    expect([...actions].filter((a) => a.startsWith('secretsmanager:'))).toEqual(['secretsmanager:DescribeSecret']);
-    const update = statementsOf('RedeployRole').find((s) => actionsOf(s).includes('ecs:UpdateService'))!;
-    expect(JSON.stringify(update.Resource)).toContain(':service/');
+  it('lets redeploy list, describe and update ECS services of any cluster by default', () => {
+    const list = statementsWith('RedeployRole', 'ecs:ListServices')[0]!;
+    expect(list.Condition).toEqual({ ArnLike: { 'ecs:cluster': { 'Fn::Sub': 'arn:aws:ecs:${AWS::Region}:${AWS::AccountId}:cluster/*' } } });
+    const update = statementsWith('RedeployRole', 'ecs:UpdateService')[0]!;
+    expect(actionsOf(update).sort()).toEqual(['ecs:DescribeServices', 'ecs:UpdateService']);
+    expect(update.Resource).toEqual({ 'Fn::Sub': 'arn:aws:ecs:${AWS::Region}:${AWS::AccountId}:service/*/*' });
   });
 
   it('lets Secrets Manager of this account invoke the rotate function', () => {
@@ -134,7 +237,48 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
     expect(patterns).toContain('"rate(1 hour)"');
   });
 
-  it('puts the rotate function in a VPC only when subnets are given', () => {
-    expect(resources.RotateLambdaFunction!.Properties.VpcConfig['Fn::If'][0]).toBe('RotateInVpc');
+  it('puts neither database-facing function in a VPC when no subnets are given', () => {
+    expect(template.Conditions?.InVpc).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+    for (const fn of ['RotateLambdaFunction', 'SyncLambdaFunction']) expect(resources[fn]!.Properties.VpcConfig['Fn::If'][0]).toBe('InVpc');
+    expect(resources.RedeployLambdaFunction!.Properties.VpcConfig).toBeUndefined();
+  });
+});
+
+describe('serverless package --stage prod with a VPC and a cluster pattern', () => {
+  let dir: string;
+  let template: Template;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'keyroll-package-params-'));
+    template = await packageStack(dir, [
+      '--param',
+      'vpcSubnetIds=subnet-0a1b,subnet-2c3d',
+      '--param',
+      'vpcSecurityGroupIds=sg-0e4f',
+      '--param',
+      'ecsClusterPattern=prod-*',
+    ]);
+  }, 150_000);
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(['RotateLambdaFunction', 'SyncLambdaFunction'])('puts %s in the given subnets and security groups', (fn) => {
+    expect(template.Conditions?.InVpc).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['subnet-0a1b,subnet-2c3d', ''] }] });
+    expect(template.Resources[fn]!.Properties.VpcConfig).toEqual({
+      'Fn::If': [
+        'InVpc',
+        { SubnetIds: { 'Fn::Split': [',', 'subnet-0a1b,subnet-2c3d'] }, SecurityGroupIds: { 'Fn::Split': [',', 'sg-0e4f'] } },
+        { Ref: 'AWS::NoValue' },
+      ],
+    });
+  });
+
+  it('scopes redeploy to the services of the clusters matching the pattern', () => {
+    const statements = statementsIn(template.Resources, 'RedeployRole');
+    const list = statements.find((s) => actionsOf(s).includes('ecs:ListServices'))!;
+    const update = statements.find((s) => actionsOf(s).includes('ecs:UpdateService'))!;
+    expect(list.Condition).toEqual({ ArnLike: { 'ecs:cluster': { 'Fn::Sub': 'arn:aws:ecs:${AWS::Region}:${AWS::AccountId}:cluster/prod-*' } } });
+    expect(update.Resource).toEqual({ 'Fn::Sub': 'arn:aws:ecs:${AWS::Region}:${AWS::AccountId}:service/prod-*/*' });
   });
 });

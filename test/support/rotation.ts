@@ -8,6 +8,7 @@ import type { RotationDeps } from '../../src/rotation/deps.js';
 import { runRotationStep } from '../../src/rotation/rotate.js';
 import { RotationEventSchema, ROTATION_STEPS } from '../../src/events.js';
 import { DEFAULT_EXCLUDE_CHARACTERS } from '../../src/config.js';
+import { TAG_MASTER } from '../../src/secret.js';
 import type { SessionDeps } from '../../src/postgres/session.js';
 
 export const ROTATION_FUNCTION = 'keyroll-rotate';
@@ -58,6 +59,8 @@ export async function seedSecret(
       new CreateSecretCommand({
         Name: uniqueName('master'),
         SecretString: JSON.stringify({ ...base, username: masterRole.name, password: masterRole.password }),
+        // As deployed: the rotate role may read a master only when it carries this tag.
+        Tags: [{ Key: TAG_MASTER, Value: 'true' }],
       }),
     );
     master = { arn: m.ARN!, role: masterRole };

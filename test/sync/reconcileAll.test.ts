@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
@@ -421,6 +421,63 @@ describe('reconcileAll', () => {
     });
     expect(Object.values(await stagesOf(aws, seeded.arn)).flat()).not.toContain('AWSPENDING');
     expect(await valueOf(aws, `${path}/password`)).toBe(seeded.role.password);
+  });
+
+  it('heals no stale AWSPENDING once the deadline has passed, and reports each as deferred', async () => {
+    // Prepare
+    const secret = await createManaged(aws);
+    const pending = await aws.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: '{}', VersionStages: ['AWSPENDING'] }));
+    const later = new Date(Date.now() + 2 * 60 * 60 * 1000);
+    const healed: string[] = [];
+
+    // Act
+    const report = await reconcileAll(depsFor(aws, { clock: () => later }), {
+      deadlineAt: Date.now() - 1,
+      healStalePending: async (arn) => {
+        healed.push(arn);
+        return { action: 'dropped', reason: 'test' };
+      },
+    });
+
+    // Assess
+    expect(healed).toEqual([]);
+    expect(entryOf(report, secret.arn)).toMatchObject({
+      status: 'deferred',
+      stalePending: { versionId: pending.VersionId, action: 'deferred' },
+    });
+  });
+
+  it('stops healing stale AWSPENDING labels when the deadline passes during a heal', async () => {
+    // Prepare
+    const secrets = [await createManaged(aws), await createManaged(aws)];
+    for (const s of secrets) {
+      await aws.sm.send(new PutSecretValueCommand({ SecretId: s.arn, SecretString: '{}', VersionStages: ['AWSPENDING'] }));
+    }
+    const later = new Date(Date.now() + 2 * 60 * 60 * 1000);
+    const deadlineAt = Date.now() + 10 * 60 * 1000;
+    const healed: string[] = [];
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+
+    // Act: the first heal lasts past the deadline, as a slow database login would (only Date is moved).
+    let report: ReconcileReport;
+    try {
+      report = await reconcileAll(depsFor(aws, { clock: () => later }), {
+        deadlineAt,
+        healStalePending: async (arn) => {
+          healed.push(arn);
+          vi.setSystemTime(deadlineAt + 1);
+          return { action: 'dropped', reason: 'test' };
+        },
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+
+    // Assess
+    expect(healed).toHaveLength(1);
+    const other = secrets.find((s) => s.arn !== healed[0])!;
+    expect(entryOf(report, healed[0]!)?.stalePending?.action).toBe('dropped');
+    expect(entryOf(report, other.arn)?.stalePending?.action).toBe('deferred');
   });
 
   it('reports a healer failure for that secret and still mirrors it', async () => {
