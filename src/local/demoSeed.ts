@@ -165,13 +165,13 @@ export async function seedDemo(deps: { clients: StackClients; postgres: LocalPos
     },
     {
       name: 'billing-worker',
-      reads: 'the secret by ARN with JSON key password, and parameter username by name',
+      reads: 'the secret by ARN with JSON keys username and password (one source: the pair always matches)',
       secretName: BILLING.name,
       expect: 'restart',
       desiredCount: 1,
       secrets: [
         { name: 'DB_PASSWORD', valueFrom: `${billingArn}:password::` },
-        { name: 'DB_USER', valueFrom: `${BILLING.ssmPath}/username` },
+        { name: 'DB_USER', valueFrom: `${billingArn}:username::` },
       ],
     },
     {

@@ -214,6 +214,11 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
     expect(update.Resource).toEqual({ 'Fn::Sub': 'arn:aws:ecs:${AWS::Region}:${AWS::AccountId}:service/*/*' });
   });
 
+  it('exports the unversioned rotate function ARN for RotationSchedule resources', async () => {
+    const outputs = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Outputs;
+    expect(outputs.RotateFunctionArn).toEqual({ Value: { 'Fn::GetAtt': ['RotateLambdaFunction', 'Arn'] }, Export: { Name: 'keyroll-prod-rotate-arn' } });
+  });
+
   it('lets Secrets Manager of this account invoke the rotate function', () => {
     const permission = resources.RotateInvokePermission!.Properties;
     expect(permission.Principal).toBe('secretsmanager.amazonaws.com');
