@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Tag } from '@aws-sdk/client-secrets-manager';
+import { ClusterNotFoundError } from '../redeploy/errors.js';
 import { redeployForChange, type ServiceOutcome } from '../redeploy/redeployForChange.js';
 import { TAG_SSM_PATH } from '../secret.js';
 import { planSync, type SyncPlan } from '../sync/planSync.js';
@@ -9,7 +10,7 @@ import type { CliContext } from './createCliContext.js';
 import { EXIT_FAILED, EXIT_OK } from './exitCodeOf.js';
 import { loadSecret } from './loadSecret.js';
 import { CHANGED_AT_HELP, parseChangedAt } from './parseChangedAt.js';
-import { describeError } from './reportError.js';
+import { describeError, readOnlyClusterError } from './reportError.js';
 
 /** What `keyroll plan` found: what a sync and a redeploy would do now. Names and reasons only. */
 export interface PlanReport {
@@ -31,9 +32,10 @@ const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key 
  * Dry run of the pipeline for one secret, from its AWSCURRENT: the parameters a sync would
  * write and why (planSync: nothing written), then the services a redeploy would
  * restart, skip or fail to roll (redeployForChange with dryRun, nothing published). When the
- * sync would write, the change is "now" (it would happen now); otherwise it is the secret's
- * last change, as the redeploy function treats a sync that wrote nothing.
- * @throws NotFoundError for a secret that does not exist; SDK and discovery errors.
+ * sync would write, the change is "now" (it would happen now); otherwise it is when the
+ * AWSCURRENT value was created, as the redeploy function treats a sync that wrote nothing.
+ * @throws NotFoundError for a secret or a configured cluster that does not exist;
+ *   RedeployInputError when the secret's versions cannot be listed; SDK and discovery errors.
  */
 export async function planSecret(ctx: CliContext, secretId: string, options: { changedAt?: Date } = {}): Promise<PlanReport> {
   const secret = await loadSecret({ secretsManager: ctx.secretsManager(), out: ctx.out }, secretId, { withValue: true });
@@ -55,22 +57,29 @@ export async function planSecret(ctx: CliContext, secretId: string, options: { c
       parameters = { status: 'error', error: describeError(err) };
     }
   }
-  const changedAt =
-    options.changedAt ?? (parameters.status === 'would-write' ? new Date() : (secret.meta.LastChangedDate ?? new Date()));
-  const change = changeOfSecret({
-    secretArn: secret.arn,
-    name: secret.name,
-    versionId: current.versionId,
-    parameterNames: 'parameters' in parameters ? parameters.parameters : [],
-    changedAt,
-  });
-  const result = await redeployForChange(ctx.redeployDeps(), change, { dryRun: true, publish: false });
+  const changedAt = options.changedAt ?? (parameters.status === 'would-write' ? new Date() : undefined);
+  const change = await changeOfSecret(
+    { secretsManager: ctx.secretsManager() },
+    {
+      secretArn: secret.arn,
+      name: secret.name,
+      versionId: current.versionId,
+      parameterNames: 'parameters' in parameters ? parameters.parameters : [],
+      ...(changedAt ? { changedAt } : {}),
+    },
+  );
+  let result;
+  try {
+    result = await redeployForChange(ctx.redeployDeps(), change, { dryRun: true, publish: false });
+  } catch (err) {
+    throw err instanceof ClusterNotFoundError ? readOnlyClusterError(err, 'nothing was planned') : err;
+  }
   return {
     secretArn: secret.arn,
     name: secret.name,
     versionId: current.versionId,
     parameters,
-    changedAt: changedAt.toISOString(),
+    changedAt: change.changedAt.toISOString(),
     services: { restart: result.restarted, skip: result.skipped, fail: result.failed },
   };
 }
@@ -101,7 +110,7 @@ export function addPlanCommand(program: Command, setup: CommandSetup): void {
     .command('plan')
     .description('dry run for one secret: the parameters a sync would write (and why), the services a redeploy would restart or skip (and why)')
     .argument('<secret>', 'secret name or ARN')
-    .option('--changed-at <time>', `${CHANGED_AT_HELP}; default: now when parameters would be written, else the secret's last change`, parseChangedAt)
+    .option('--changed-at <time>', `${CHANGED_AT_HELP}; default: now when parameters would be written, else when the AWSCURRENT value was created`, parseChangedAt)
     .action(async (secretId: string, options: { changedAt?: Date }, command: Command) => {
       const ctx = setup.context(command);
       const plan = await planSecret(ctx, secretId, options);

@@ -35,9 +35,11 @@ const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key 
 /**
  * Rolls the ECS services that use a secret (or the parameters mirroring it) and do not yet
  * run its AWSCURRENT, through redeployForChange: the change is the secret, its mirrored
- * parameter names (from its `keyroll:ssm-path` tag), its AWSCURRENT version and its last
- * change (or `--changed-at`). With `dryRun` nothing is restarted nor published.
- * @throws NotFoundError for a missing secret; ClusterNotFoundError / RedeployDiscoveryError / RedeployEventError (see redeployForChange).
+ * parameter names (from its `keyroll:ssm-path` tag), its AWSCURRENT version and when that
+ * value was created (or `--changed-at`), so a settings change (tags, schedule) restarts
+ * nothing. With `dryRun` nothing is restarted nor published.
+ * @throws NotFoundError for a missing secret; RedeployInputError when its versions cannot be listed;
+ *   ClusterNotFoundError / RedeployDiscoveryError / RedeployEventError (see redeployForChange).
  */
 export async function redeploySecret(ctx: CliContext, secretId: string, options: RedeployCliOptions): Promise<RedeployReport> {
   const secret = await loadSecret({ secretsManager: ctx.secretsManager(), out: ctx.out }, secretId, { withValue: true });
@@ -55,8 +57,16 @@ export async function redeploySecret(ctx: CliContext, secretId: string, options:
       ctx.logger.warn('secret not mapped to parameters; redeploying for the secret alone', { secretArn: secret.arn, error: String(err instanceof Error ? err.message : err) });
     }
   }
-  const changedAt = options.changedAt ?? secret.meta.LastChangedDate ?? new Date();
-  const change = changeOfSecret({ secretArn: secret.arn, name: secret.name, versionId: current.versionId, parameterNames: parameters, changedAt });
+  const change = await changeOfSecret(
+    { secretsManager: ctx.secretsManager() },
+    {
+      secretArn: secret.arn,
+      name: secret.name,
+      versionId: current.versionId,
+      parameterNames: parameters,
+      ...(options.changedAt ? { changedAt: options.changedAt } : {}),
+    },
+  );
   ctx.logger.debug('redeploying', { change: describeChange(change) });
   const deps = ctx.redeployDeps({
     ...(options.wait ? { wait: true } : {}),
@@ -69,7 +79,7 @@ export async function redeploySecret(ctx: CliContext, secretId: string, options:
     name: secret.name,
     versionId: current.versionId,
     parameters,
-    changedAt: changedAt.toISOString(),
+    changedAt: change.changedAt.toISOString(),
     dryRun: result.dryRun,
     restarted: result.restarted,
     skipped: result.skipped,
@@ -94,7 +104,7 @@ export function addRedeployCommand(program: Command, setup: CommandSetup): void 
     .description('force a new deployment of the ECS services that reference a secret or its parameters and do not run its current value yet')
     .argument('<secret>', 'secret name or ARN')
     .option('--dry-run', 'decide every service, restart nothing')
-    .option('--changed-at <time>', `${CHANGED_AT_HELP} (default: the secret's last change)`, parseChangedAt)
+    .option('--changed-at <time>', `${CHANGED_AT_HELP} (default: when the secret's AWSCURRENT value was created)`, parseChangedAt)
     .option('--wait', 'wait for each restarted service\'s rollout to complete (env REDEPLOY_WAIT)')
     .option('--timeout <seconds>', 'longest wait with --wait (env REDEPLOY_WAIT_TIMEOUT_SECONDS, default 600)', parseSeconds)
     .action(async (secretId: string, options: RedeployCliOptions, command: Command) => {

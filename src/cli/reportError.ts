@@ -1,11 +1,28 @@
 import { CommanderError } from 'commander';
 import type { CliOutput } from './createCliOutput.js';
+import { ClusterNotFoundError } from '../redeploy/errors.js';
+import { NotFoundError } from './errors.js';
 import { EXIT_AWS, EXIT_NOT_FOUND, EXIT_OK, causeChainOf, exitCodeOf } from './exitCodeOf.js';
 
 /** `Name: message` of an error, for a table cell or a check line. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
   return String(err);
+}
+
+const isMissingCluster = (e: unknown): boolean =>
+  e instanceof ClusterNotFoundError || (e instanceof Error && e.name === 'ClusterNotFoundException');
+
+/**
+ * A configured cluster (`--cluster`, ECS_CLUSTERS) that does not exist, as a read-only command
+ * reports it: a NotFoundError (exit 3) saying what was not done, where redeploy's own message
+ * says "nothing was restarted". The ClusterNotFoundError stays in `cause`, so the hint still
+ * points at the cluster name.
+ */
+export function readOnlyClusterError(err: ClusterNotFoundError, consequence: string): NotFoundError {
+  const names = err.clusters.map((c) => `"${c}"`).join(', ');
+  const what = err.clusters.length === 1 ? `cluster ${names} does not exist` : `clusters ${names} do not exist`;
+  return new NotFoundError(`${what}; ${consequence}`, { cause: err });
 }
 
 function hintFor(err: unknown, code: number, verbose: boolean): string | undefined {
@@ -16,6 +33,9 @@ function hintFor(err: unknown, code: number, verbose: boolean): string | undefin
   if (/No Lambda rotation function ARN/i.test(text)) return 'attach the rotation function first: keyroll enable <secret> --schedule "rate(30 days)" --function <arn>';
   if (/rotation.*(in progress|isn't complete|not complete)/i.test(text)) return 'a previous rotation left AWSPENDING behind: keyroll doctor <secret>, then keyroll doctor <secret> --fix';
   if (code === EXIT_AWS) return `check --endpoint-url (AWS_ENDPOINT_URL), --region and the AWS credentials${verbose ? '' : '; --verbose shows the full error'}`;
+  if (code === EXIT_NOT_FOUND && chain.some(isMissingCluster)) {
+    return 'check the cluster name (--cluster, ECS_CLUSTERS), the region and the account (aws ecs list-clusters lists them)';
+  }
   if (code === EXIT_NOT_FOUND) return 'check the name or ARN, the region and the account (keyroll status lists managed secrets)';
   return undefined;
 }

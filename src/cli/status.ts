@@ -3,12 +3,13 @@ import pLimit from 'p-limit';
 import type { Tag } from '@aws-sdk/client-secrets-manager';
 import { decideService } from '../redeploy/decideService.js';
 import { discoverServices, type DiscoveredService } from '../redeploy/discoverServices.js';
+import { ClusterNotFoundError } from '../redeploy/errors.js';
 import { strategyOf } from '../rotation/strategy.js';
 import { TAG_SSM_PATH, parseSecretString } from '../secret.js';
 import type { ManagedSecret } from '../sync/listManagedSecrets.js';
 import { planSync } from '../sync/planSync.js';
 import { readSecretValues, type SecretValueRead } from '../sync/readSecretValues.js';
-import { changeOfSecret } from './changeOfSecret.js';
+import { changeOfSecret, type SecretChangeInput } from './changeOfSecret.js';
 import type { CommandSetup } from './commandSetup.js';
 import type { CliContext } from './createCliContext.js';
 import { createProgress } from './createProgress.js';
@@ -18,7 +19,16 @@ import { listKeyrollSecrets } from './listKeyrollSecrets.js';
 import { passwordsIn } from './loadSecret.js';
 import { pendingStateOf, type PendingState } from './pendingStateOf.js';
 import { renderTable } from './renderTable.js';
-import { describeError } from './reportError.js';
+import { describeError, readOnlyClusterError } from './reportError.js';
+
+/** A service that references a secret, and what redeploy would do with it now. */
+export interface ReferencingService {
+  cluster: string;
+  service: string;
+  /** restart (not on the current value), skip or fail. */
+  action: string;
+  reason: string;
+}
 
 /** One secret's line of `keyroll status`: names, dates and states, never a value. */
 export interface SecretStatus {
@@ -35,9 +45,7 @@ export interface SecretStatus {
     | { status: 'in-sync' | 'out-of-sync'; changes: Array<{ name: string; reason: string }> }
     | { status: 'not-mirrored' }
     | { status: 'error'; error: string };
-  services:
-    | { status: 'ok'; referencing: Array<{ cluster: string; service: string; action: string; reason: string }> }
-    | { status: 'error'; error: string };
+  services: { status: 'ok'; referencing: ReferencingService[] } | { status: 'error'; error: string };
   pending: { status: PendingState['status']; versionId: string | null };
   /** Why a field could not be determined (e.g. the value is not a PostgreSQL secret). */
   errors: string[];
@@ -57,9 +65,10 @@ const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key 
  * Gathers the status of every secret keyroll manages (see listKeyrollSecrets): strategy,
  * rotation settings, whether SSM mirrors AWSCURRENT (a dry comparison: nothing written), the
  * ECS services referencing it (one discovery for all secrets; each decided as redeploy would
- * for the secret's last change), and AWSPENDING left by a failed rotation. A field that cannot
- * be determined is reported on that secret; the others continue.
+ * against when its AWSCURRENT value was created), and AWSPENDING left by a failed rotation. A
+ * field that cannot be determined is reported on that secret; the others continue.
  * @throws ParameterSyncError or the SDK's error (see listKeyrollSecrets) when the secrets cannot be listed at all.
+ * @throws NotFoundError (ClusterNotFoundError in `cause`) when a configured cluster does not exist.
  */
 export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
   const sm = ctx.secretsManager();
@@ -76,6 +85,9 @@ export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
   try {
     services = await discoverServices(ctx.redeployDeps());
   } catch (err) {
+    // A cluster named on the command line or in ECS_CLUSTERS that does not exist is the caller's
+    // mistake, not a state of the secrets: not found (exit 3), as for plan and redeploy.
+    if (err instanceof ClusterNotFoundError) throw readOnlyClusterError(err, 'no service was checked');
     services = { error: describeError(err) };
   }
 
@@ -144,20 +156,12 @@ async function statusOf(
   if ('error' in services) {
     referencing = { status: 'error', error: services.error };
   } else {
-    const change = changeOfSecret({
-      secretArn: arn,
-      name,
-      versionId: read?.ok ? read.versionId : undefined,
-      parameterNames,
-      changedAt: entry.lastChangedDate ?? now,
-    });
-    referencing = {
-      status: 'ok',
-      referencing: services.flatMap((s) => {
-        const decision = decideService(s, change);
-        return decision.action === 'ignore' ? [] : [{ cluster: s.clusterName, service: s.serviceName, action: decision.action, reason: decision.reason }];
-      }),
-    };
+    try {
+      const input = { secretArn: arn, name, versionId: read?.ok ? read.versionId : undefined, parameterNames };
+      referencing = { status: 'ok', referencing: await referencingServices(ctx, services, input, now) };
+    } catch (err) {
+      referencing = { status: 'error', error: describeError(err) };
+    }
   }
 
   const pending = pendingStateOf(entry.versionsToStages, entry.lastChangedDate, now);
@@ -175,6 +179,31 @@ async function statusOf(
     pending: { status: pending.status, versionId: pending.versionId ?? null },
     errors,
   };
+}
+
+/**
+ * The services that reference the secret (or its parameters), each decided as redeploy would for
+ * a sync that wrote nothing: against when the AWSCURRENT value was created. Whether a service
+ * references the secret does not depend on that time, so the versions are listed (one
+ * ListSecretVersionIds) only for a secret some service references.
+ * @throws RedeployInputError when the secret's versions cannot be listed.
+ */
+async function referencingServices(
+  ctx: CliContext,
+  services: readonly DiscoveredService[],
+  secret: SecretChangeInput,
+  now: Date,
+): Promise<ReferencingService[]> {
+  const deps = { secretsManager: ctx.secretsManager(), clock: () => now };
+  // The time is given, so this makes no call: it only sorts out the services that reference the secret.
+  const provisional = await changeOfSecret(deps, { ...secret, changedAt: now });
+  const referencing = services.filter((s) => decideService(s, provisional).action !== 'ignore');
+  if (referencing.length === 0) return [];
+  const change = await changeOfSecret(deps, secret);
+  return referencing.map((s) => {
+    const decision = decideService(s, change);
+    return { cluster: s.clusterName, service: s.serviceName, action: decision.action, reason: decision.reason };
+  });
 }
 
 const ssmCell = (s: SecretStatus): string => {

@@ -19,7 +19,7 @@ export interface RedeployDeps {
   settings: RedeploySettings;
 }
 
-/** What redeploying an EventBridge event needs: the above, and Secrets Manager to read a secret's tags. */
+/** What redeploying an EventBridge event needs: the above, and Secrets Manager to read a secret's tags and when its current value was created. */
 export interface RedeployEventDeps extends RedeployDeps {
   secretsManager: SecretsManagerClient;
 }

@@ -10,10 +10,11 @@ import {
   SecretSyncedDetailSchema,
   type EventBridgeEnvelope,
 } from '../events.js';
-import { MIRRORED_DESCRIPTION_PREFIX, TAG_SSM_PATH } from '../secret.js';
+import { AWSCURRENT, MIRRORED_DESCRIPTION_PREFIX, TAG_SSM_PATH } from '../secret.js';
 import { latestInstantOf, type Change } from './change.js';
 import type { RedeployEventDeps } from './deps.js';
 import { RedeployInputError, nameOfError } from './errors.js';
+import { findCurrentVersion } from './findCurrentVersion.js';
 
 /** SSM's own event for a parameter change. */
 export const SSM_SOURCE = 'aws.ssm';
@@ -57,15 +58,16 @@ const whenOf = (event: EventBridgeEnvelope, deps: RedeployEventDeps): Date =>
 /**
  * Turns an EventBridge event into a change, or says why it changes nothing:
  * - keyroll "Secret Synced": the secret and all its mirrored parameters. When the sync wrote
- *   nothing (a replay, a reconcile confirming), the change time is the secret's LastChangedDate,
- *   so services deployed since the last real change are left alone while a sync that crashed
- *   before publishing still gets its redeploy.
+ *   nothing (a replay, a reconcile confirming), the change time is when the AWSCURRENT value was
+ *   created (its version's CreatedDate, from ListSecretVersionIds), so services deployed since the
+ *   value came to exist are left alone, whatever settings changed since (tags, description,
+ *   rotation schedule), while a sync that crashed before publishing still gets its redeploy.
  * - keyroll "Secret Rotated": the secret, unless it is mirrored (tag keyroll:ssm-path): those
  *   are redeployed by their "Secret Synced", once the parameters hold the new value too.
  * - SSM "Parameter Store Change" with operation Update, for a parameter under a configured
  *   prefix (none configured: none) that keyroll's sync did not write.
  * @throws EventShapeError for an event of another source or detail-type, or a malformed detail.
- * @throws RedeployInputError when the secret's tags or change date cannot be read.
+ * @throws RedeployInputError when the secret's tags (DescribeSecret) or versions (ListSecretVersionIds) cannot be read.
  */
 export async function resolveChange(deps: RedeployEventDeps, event: EventBridgeEnvelope): Promise<ResolvedChange> {
   const type = event['detail-type'];
@@ -75,9 +77,11 @@ export async function resolveChange(deps: RedeployEventDeps, event: EventBridgeE
     const d = parseDetail(SecretSyncedDetailSchema, event);
     let changedAt = whenOf(event, deps);
     if (d.written.length === 0) {
-      const meta = await describeSecret(deps, d.secretArn, 'learn when it last changed');
-      if (!meta.LastChangedDate) return { ignored: `sync wrote nothing and secret ${d.secretArn} has no change date` };
-      changedAt = meta.LastChangedDate;
+      // Not DescribeSecret's LastChangedDate: a tag edit or a new rotation schedule moves it, and
+      // the next hourly confirmation would then restart every service for a value they already run.
+      const current = await findCurrentVersion(deps.secretsManager, d.secretArn);
+      if (!current?.createdDate) return { ignored: `sync wrote nothing and secret ${d.secretArn} has no ${AWSCURRENT} version with a creation date` };
+      changedAt = current.createdDate;
     }
     return { change: { secretArn: d.secretArn, parameterNames: d.parameters, versionId: d.versionId, changedAt, ...where } };
   }

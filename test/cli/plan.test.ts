@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { useTestAws } from '../support/endpoint.js';
 import { uniqueName } from '../support/postgres.js';
 import { seedSecret } from '../support/rotation.js';
-import { createReferencingService, runKeyroll } from './runKeyroll.js';
+import { changeValue, createReferencingService, runKeyroll } from './runKeyroll.js';
 
 const pathTag = () => ({ Key: 'keyroll:ssm-path', Value: `/${uniqueName('app')}/db` });
 
@@ -70,6 +72,34 @@ describe('keyroll plan', () => {
     expect(aws.endpoint.count('events.PutEvents')).toBe(0);
   });
 
+  it('shows nothing to restart when only a tag changed since the services started', async () => {
+    // Prepare: a tag change moves the secret's LastChangedDate, not its value.
+    const secret = await seedSecret(aws);
+    const { cluster, service } = await createReferencingService(aws, [secret.arn]);
+    await sleep(5);
+    await aws.sm.send(new TagResourceCommand({ SecretId: secret.arn, Tags: [{ Key: 'touched', Value: 'yes' }] }));
+
+    // Act
+    const run = await runKeyroll(aws, ['plan', secret.arn, '--cluster', cluster, '--json']);
+
+    // Assess
+    expect(run.json().services).toEqual({ restart: [], skip: [{ cluster, service, reason: 'already rolling with the new value' }], fail: [] });
+  });
+
+  it('would restart the services started before the value changed', async () => {
+    // Prepare
+    const secret = await seedSecret(aws);
+    const { cluster, service } = await createReferencingService(aws, [secret.arn]);
+    await sleep(5);
+    const created = await changeValue(aws, secret.arn);
+
+    // Act
+    const run = await runKeyroll(aws, ['plan', secret.arn, '--cluster', cluster, '--json']);
+
+    // Assess
+    expect(run.json()).toMatchObject({ changedAt: created.toISOString(), services: { restart: [{ cluster, service }], skip: [], fail: [] } });
+  });
+
   it('says a secret without the SSM tag is not mirrored', async () => {
     // Prepare
     const secret = await seedSecret(aws);
@@ -99,7 +129,8 @@ describe('keyroll plan', () => {
 
     // Assess
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain('cluster "no-such-cluster" does not exist');
+    expect(run.stderr).toContain('keyroll: cluster "no-such-cluster" does not exist; nothing was planned');
+    expect(run.stderr).toContain('hint: check the cluster name (--cluster, ECS_CLUSTERS)');
   });
 
   it('exits 2 for a --changed-at that is not a timestamp', async () => {

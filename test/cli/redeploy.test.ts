@@ -1,21 +1,23 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { useTestAws } from '../support/endpoint.js';
 import { uniqueName } from '../support/postgres.js';
 import { seedSecret } from '../support/rotation.js';
-import { createReferencingService, runKeyroll } from './runKeyroll.js';
+import { changeValue, createReferencingService, runKeyroll } from './runKeyroll.js';
 
 describe('keyroll redeploy', () => {
   const aws = useTestAws({ ecs: { rolloutMs: 0 } });
 
-  /** A secret changed after its services started (a tag change moves LastChangedDate). */
+  /** A secret whose value changed after its services started. */
   async function changedAfterServices(references: (arn: string, path: string) => string[]) {
     const path = `/${uniqueName('app')}/db`;
     const secret = await seedSecret(aws, { tags: [{ Key: 'keyroll:ssm-path', Value: path }] });
     const cluster = uniqueName('cluster');
     await createReferencingService(aws, references(secret.arn, path), { cluster, service: 'api' });
     await createReferencingService(aws, ['/unrelated/password'], { cluster, service: 'other' });
-    await aws.sm.send(new TagResourceCommand({ SecretId: secret.arn, Tags: [{ Key: 'touched', Value: 'yes' }] }));
+    await sleep(5);
+    await changeValue(aws, secret.arn);
     return { secret, cluster, path };
   }
 
@@ -71,6 +73,41 @@ describe('keyroll redeploy', () => {
     expect(now.json().restarted).toHaveLength(1);
   });
 
+  it('restarts nothing when only a tag changed since the services started', async () => {
+    // Prepare: a tag change moves the secret's LastChangedDate, not its value.
+    const secret = await seedSecret(aws);
+    const { cluster } = await createReferencingService(aws, [secret.arn]);
+    await sleep(5);
+    await aws.sm.send(new TagResourceCommand({ SecretId: secret.arn, Tags: [{ Key: 'touched', Value: 'yes' }] }));
+    aws.endpoint.resetLog();
+
+    // Act
+    const run = await runKeyroll(aws, ['redeploy', secret.arn, '--cluster', cluster, '--json']);
+
+    // Assess
+    expect({ code: run.code, restarted: run.json().restarted, skipped: run.json().skipped, updates: aws.endpoint.count('ecs.UpdateService') }).toMatchObject({
+      code: 0,
+      restarted: [],
+      skipped: [{ reason: 'already rolling with the new value' }],
+      updates: 0,
+    });
+  });
+
+  it('reports the change time as when the AWSCURRENT value was created', async () => {
+    // Prepare
+    const secret = await seedSecret(aws);
+    await sleep(5);
+    const created = await changeValue(aws, secret.arn);
+    await aws.sm.send(new TagResourceCommand({ SecretId: secret.arn, Tags: [{ Key: 'touched', Value: 'yes' }] }));
+    const { cluster } = await createReferencingService(aws, [secret.arn]);
+
+    // Act
+    const run = await runKeyroll(aws, ['redeploy', secret.arn, '--cluster', cluster, '--dry-run', '--json']);
+
+    // Assess
+    expect(run.json().changedAt).toBe(created.toISOString());
+  });
+
   it('exits 3 for a secret that does not exist', async () => {
     // Act
     const run = await runKeyroll(aws, ['redeploy', uniqueName('missing')]);
@@ -89,6 +126,7 @@ describe('keyroll redeploy', () => {
     // Assess
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('cluster "no-such-cluster" does not exist; nothing was restarted');
+    expect(run.stderr).toContain('hint: check the cluster name (--cluster, ECS_CLUSTERS)');
   });
 
   it('never prints the password', async () => {

@@ -1,7 +1,8 @@
 import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { runCli } from '../../src/cli/runCli.js';
 import type { TestAws } from '../support/endpoint.js';
-import { uniqueName, usePostgres } from '../support/postgres.js';
+import { newPassword, uniqueName, usePostgres } from '../support/postgres.js';
 
 /** A stream that keeps what is written, optionally claiming to be a terminal. */
 export function collectStream(isTTY = false): { write(text: string): boolean; isTTY: boolean; text(): string } {
@@ -66,4 +67,15 @@ export async function createReferencingService(
     new CreateServiceCommand({ cluster, serviceName: service, taskDefinition: td.taskDefinition!.taskDefinitionArn!, desiredCount: options.desiredCount ?? 1 }),
   );
   return { cluster, service };
+}
+
+/**
+ * Stores a new AWSCURRENT value (the same keys, another password: the database is not touched)
+ * and returns when that value was created.
+ */
+export async function changeValue(aws: TestAws, secretArn: string): Promise<Date> {
+  const current = await aws.sm.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  const value = { ...JSON.parse(current.SecretString!), password: newPassword() };
+  await aws.sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(value) }));
+  return (await aws.sm.send(new GetSecretValueCommand({ SecretId: secretArn }))).CreatedDate!;
 }

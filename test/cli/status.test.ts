@@ -1,11 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { runRotationStep } from '../../src/rotation/rotate.js';
 import { closedPort, uniqueName } from '../support/postgres.js';
 import { startTestAws, useTestAws } from '../support/endpoint.js';
 import { registerRotation, rotateAndWait, rotationDeps, rotationLambdaArn, seedSecret, startPausedRotation } from '../support/rotation.js';
-import { createReferencingService, runKeyroll } from './runKeyroll.js';
+import { changeValue, createReferencingService, runKeyroll } from './runKeyroll.js';
 
 const pathTag = () => ({ Key: 'keyroll:ssm-path', Value: `/${uniqueName('app')}/db` });
 
@@ -160,16 +161,85 @@ describe('keyroll status', () => {
   });
 
   it('exits 1 and says why when the services cannot be discovered', async () => {
-    // Prepare
+    // Prepare: ECS refuses to list the services of the cluster.
     const secret = await seedSecret(aws, { tags: [pathTag()] });
+    const { cluster } = await createReferencingService(aws, [secret.arn]);
+    aws.endpoint.injectFault({ operation: 'ecs.ListServices', nth: 1, errorType: 'AccessDeniedException' });
+
+    // Act
+    const run = await runKeyroll(aws, ['status', '--json', '--cluster', cluster]);
+
+    // Assess
+    expect(run.code).toBe(1);
+    const entry = run.json().secrets.find((s: { secretArn: string }) => s.secretArn === secret.arn);
+    expect(entry.services).toEqual({ status: 'error', error: expect.stringContaining(`cannot list the services of cluster ${cluster}: AccessDeniedException`) });
+  });
+
+  it('exits 3 for a configured cluster that does not exist, with a hint to check its name', async () => {
+    // Prepare
+    await seedSecret(aws, { tags: [pathTag()] });
+
+    // Act
+    const run = await runKeyroll(aws, ['status', '--cluster', 'no-such-cluster']);
+
+    // Assess
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 3, stdout: '' });
+    expect(run.stderr).toContain('keyroll: cluster "no-such-cluster" does not exist; no service was checked\n');
+    expect(run.stderr).toContain('hint: check the cluster name (--cluster, ECS_CLUSTERS), the region and the account');
+  });
+
+  it('answers a JSON error with exit code 3 for a configured cluster that does not exist', async () => {
+    // Prepare
+    await seedSecret(aws, { tags: [pathTag()] });
 
     // Act
     const run = await runKeyroll(aws, ['status', '--json', '--cluster', 'no-such-cluster']);
 
     // Assess
-    expect(run.code).toBe(1);
-    const entry = run.json().secrets.find((s: { secretArn: string }) => s.secretArn === secret.arn);
-    expect(entry.services).toEqual({ status: 'error', error: expect.stringContaining('cluster "no-such-cluster" does not exist') });
+    expect(run.json()).toEqual({
+      error: { name: 'NotFoundError', message: 'cluster "no-such-cluster" does not exist; no service was checked', exitCode: 3 },
+    });
+  });
+
+  it('counts no service as off the current value when only a tag changed since it started', async () => {
+    // Prepare
+    const secret = await seedSecret(aws, { tags: [pathTag()] });
+    const { cluster, service } = await createReferencingService(aws, [secret.arn]);
+    await sleep(5);
+    await aws.sm.send(new TagResourceCommand({ SecretId: secret.arn, Tags: [{ Key: 'touched', Value: 'yes' }] }));
+
+    // Act
+    const run = await runKeyroll(aws, ['status', '--cluster', cluster]);
+
+    // Assess
+    expect(run.stdout.split('\n').find((l) => l.startsWith(secret.name))).toMatch(new RegExp(`${cluster}/${service}$`));
+  });
+
+  it('counts a service started before the value changed as not on the current value', async () => {
+    // Prepare
+    const secret = await seedSecret(aws, { tags: [pathTag()] });
+    const { cluster, service } = await createReferencingService(aws, [secret.arn]);
+    await sleep(5);
+    await changeValue(aws, secret.arn);
+
+    // Act
+    const run = await runKeyroll(aws, ['status', '--cluster', cluster]);
+
+    // Assess
+    expect(run.stdout.split('\n').find((l) => l.startsWith(secret.name))).toMatch(new RegExp(`${cluster}/${service} \\(1 not on the current value\\)$`));
+  });
+
+  it('lists the versions of no secret that no service references', async () => {
+    // Prepare: a cluster whose only service uses an unrelated parameter.
+    await seedSecret(aws, { tags: [pathTag()] });
+    const { cluster } = await createReferencingService(aws, ['/unrelated/password']);
+    aws.endpoint.resetLog();
+
+    // Act
+    const run = await runKeyroll(aws, ['status', '--cluster', cluster]);
+
+    // Assess
+    expect({ code: run.code, listed: aws.endpoint.count('secretsmanager.ListSecretVersionIds') }).toEqual({ code: 0, listed: 0 });
   });
 
   it('never prints a password, in the table or in JSON', async () => {

@@ -102,6 +102,7 @@ const ROLE_ACTIONS: Record<string, string[]> = {
     'ecs:DescribeTaskDefinition',
     'ecs:UpdateService',
     'secretsmanager:DescribeSecret',
+    'secretsmanager:ListSecretVersionIds',
     'events:PutEvents',
     'sqs:SendMessage',
   ],

@@ -2,8 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
+import { readVersionStages } from '../support/awsFixtures.js';
 import { useTestAws } from '../support/endpoint.js';
 import { EventShapeError } from '../../src/errors.js';
 import { EventBridgeEnvelopeSchema, ParameterStoreChangeDetailSchema, SecretRotatedDetailSchema, SecretSyncedDetailSchema } from '../../src/events.js';
@@ -70,6 +77,26 @@ async function secretWithService(name: string, options: { mirrored?: boolean; se
   await createService(arn);
   return arn;
 }
+
+const readStages = (arn: string) => readVersionStages(aws, arn);
+
+/** A second service of the handler's cluster that uses the secret by ARN. */
+async function serviceUsing(serviceName: string, arn: string): Promise<void> {
+  const td = await aws.ecs.send(
+    new RegisterTaskDefinitionCommand({ family: serviceName, containerDefinitions: [{ name: 'app', image: 'nginx', memory: 128, secrets: [{ name: 'DB', valueFrom: arn }] }] }),
+  );
+  await aws.ecs.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName, taskDefinition: td.taskDefinition!.taskDefinitionArn!, desiredCount: 1 }));
+}
+
+const VALUE = JSON.stringify({ engine: 'postgres', host: 'db', username: 'app', password: 'changed-here' });
+
+const confirmed = (arn: string, name: string) => ({
+  secretArn: arn,
+  versionId: 'v1',
+  parameters: [`/${name}/password`],
+  written: [],
+  unchanged: [`/${name}/password`],
+});
 
 const envelope = (source: string, detailType: string, detail: unknown, time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')) => ({
   version: '0',
@@ -167,6 +194,61 @@ describe('redeploy handler', () => {
     expect({ out, updates: aws.endpoint.count('ecs.UpdateService') }).toMatchObject({
       out: { outcome: 'redeployed', result: { restarted: [], skipped: [{ service: 'confirmed-db', reason: 'already rolling with the new value' }] } },
       updates: 0,
+    });
+  });
+
+  it.each([
+    ['a tag added', (arn: string) => aws.sm.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'owner', Value: 'payments' }] }))],
+    ['a tag removed', (arn: string) => aws.sm.send(new UntagResourceCommand({ SecretId: arn, TagKeys: ['keyroll:ssm-path'] }))],
+  ])('restarts nothing on a "Secret Synced" that wrote nothing after a settings change (%s) since the services started', async (what, settingsChange) => {
+    // Prepare: value, then service, then a change of settings only (it moves LastChangedDate).
+    const name = `settings/${what.replaceAll(' ', '-')}`;
+    const arn = await secretWithService(name, { mirrored: true });
+    await sleep(5);
+    await settingsChange(arn);
+    aws.endpoint.resetLog();
+
+    // Act
+    const out = await handler(envelope('keyroll', 'Secret Synced', confirmed(arn, name), inOneSecond()), context);
+
+    // Assess
+    expect({ out, updates: aws.endpoint.count('ecs.UpdateService') }).toMatchObject({
+      out: { outcome: 'redeployed', result: { restarted: [], skipped: [{ reason: 'already rolling with the new value' }] } },
+      updates: 0,
+    });
+  });
+
+  it('restarts the services started before a value change on a "Secret Synced" that wrote nothing', async () => {
+    // Prepare: a sync that wrote the parameters and crashed before publishing; the reconcile confirms them.
+    const arn = await secretWithService('valued/db', { mirrored: true });
+    await sleep(5);
+    await aws.sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: VALUE }));
+
+    // Act
+    const out = await handler(envelope('keyroll', 'Secret Synced', confirmed(arn, 'valued/db'), inOneSecond()), context);
+
+    // Assess
+    expect(out).toMatchObject({ outcome: 'redeployed', result: { restarted: [{ service: 'valued-db' }], skipped: [] } });
+  });
+
+  it('restarts a service started before a rotated value was created and skips one started after finishSecret', async () => {
+    // Prepare: createSecret stores the value as AWSPENDING; finishSecret moves AWSCURRENT to it later.
+    const arn = await secretWithService('rotating/db', { mirrored: true });
+    await sleep(5);
+    const pending = await aws.sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: VALUE, VersionStages: ['AWSPENDING'] }));
+    await sleep(5);
+    const previous = Object.entries(await readStages(arn)).find(([, stages]) => stages.includes('AWSCURRENT'))![0];
+    await aws.sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId, RemoveFromVersionId: previous }));
+    await sleep(5);
+    await serviceUsing('rotating-db-late', arn);
+
+    // Act
+    const out = await handler(envelope('keyroll', 'Secret Synced', confirmed(arn, 'rotating/db'), inOneSecond()), context);
+
+    // Assess
+    expect(out).toMatchObject({
+      outcome: 'redeployed',
+      result: { restarted: [{ service: 'rotating-db' }], skipped: [{ service: 'rotating-db-late', reason: 'already rolling with the new value' }] },
     });
   });
 

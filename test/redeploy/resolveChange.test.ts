@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { useTestAws } from '../support/endpoint.js';
+import { uniqueName } from '../support/postgres.js';
 import { EventShapeError } from '../../src/errors.js';
+import { RedeployInputError } from '../../src/redeploy/errors.js';
 import type { EventBridgeEnvelope } from '../../src/events.js';
 import type { RedeployEventDeps } from '../../src/redeploy/deps.js';
 import { isUnderPrefix, resolveChange } from '../../src/redeploy/resolveChange.js';
@@ -101,6 +112,80 @@ describe('resolveChange', () => {
 
     // Assess
     await expect(act).rejects.toThrow(/invalid "Secret Synced" event: detail.versionId: .*detail.parameters/);
+  });
+});
+
+describe('resolveChange of a "Secret Synced"', () => {
+  const aws = useTestAws();
+  const awsDeps = (): RedeployEventDeps => ({ ...deps([]), secretsManager: aws.sm });
+
+  const syncedEvent = (secretArn: string, written: string[]): EventBridgeEnvelope => ({
+    ...parameterEvent({}),
+    source: 'keyroll',
+    'detail-type': 'Secret Synced',
+    detail: { secretArn, versionId: 'v1', parameters: ['/app/db/password'], written, unchanged: written.length ? [] : ['/app/db/password'] },
+  });
+
+  async function secretWithSecondValue(): Promise<string> {
+    const arn = (await aws.sm.send(new CreateSecretCommand({ Name: uniqueName('synced'), SecretString: '{"v":1}' }))).ARN!;
+    await sleep(5);
+    await aws.sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: '{"v":2}' }));
+    return arn;
+  }
+
+  it('takes a sync that wrote nothing to change when the AWSCURRENT value was created, not when a tag changed', async () => {
+    // Prepare: a tag added after the value moves LastChangedDate, not the value's creation date.
+    const arn = await secretWithSecondValue();
+    const valueCreated = (await aws.sm.send(new GetSecretValueCommand({ SecretId: arn }))).CreatedDate!;
+    await sleep(5);
+    await aws.sm.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'touched', Value: 'yes' }] }));
+    const lastChanged = (await aws.sm.send(new DescribeSecretCommand({ SecretId: arn }))).LastChangedDate!;
+
+    // Act
+    const resolved = await resolveChange(awsDeps(), syncedEvent(arn, []));
+
+    // Assess
+    expect(lastChanged.getTime()).toBeGreaterThan(valueCreated.getTime());
+    expect('change' in resolved && resolved.change.changedAt).toEqual(valueCreated);
+  });
+
+  it('reads the versions with one ListSecretVersionIds and no DescribeSecret', async () => {
+    // Prepare
+    const arn = await secretWithSecondValue();
+    aws.endpoint.resetLog();
+
+    // Act
+    await resolveChange(awsDeps(), syncedEvent(arn, []));
+
+    // Assess
+    expect(aws.endpoint.requestLog.map((r) => `${r.service}.${r.operation}`)).toEqual(['secretsmanager.ListSecretVersionIds']);
+  });
+
+  it('takes a sync that wrote parameters to change at the end of the event second, reading no secret', async () => {
+    // Prepare
+    const arn = await secretWithSecondValue();
+    aws.endpoint.resetLog();
+
+    // Act
+    const resolved = await resolveChange(awsDeps(), syncedEvent(arn, ['/app/db/password']));
+
+    // Assess
+    expect({ changedAt: 'change' in resolved && resolved.change.changedAt, calls: aws.endpoint.count('secretsmanager') }).toEqual({
+      changedAt: new Date('2026-01-15T11:20:31.999Z'),
+      calls: 0,
+    });
+  });
+
+  it('refuses with RedeployInputError naming the secret when its versions cannot be listed', async () => {
+    // Prepare
+    const arn = `arn:aws:secretsmanager:us-east-1:000000000000:secret:${uniqueName('gone')}-AbCdEf`;
+
+    // Act
+    const act = resolveChange(awsDeps(), syncedEvent(arn, []));
+
+    // Assess
+    await expect(act).rejects.toThrow(RedeployInputError);
+    await expect(act).rejects.toThrow(`secret ${arn}: cannot list its versions`);
   });
 });
 
