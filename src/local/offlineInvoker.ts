@@ -141,29 +141,15 @@ export function createOfflineInvoker(options: OfflineInvokerOptions): OfflineInv
     const startedAt = new Date();
     const entry: RunningInvocation = { functionName, trigger, startedAt };
     inFlight.add(entry);
+    const record = (outcome: { ok: true; ignored?: string } | { ok: false; error: string }) =>
+      invocations.push({ functionName, trigger, requestedAt, startedAt, durationMs: Date.now() - startedAt.getTime(), ...outcome });
     try {
       const result = await invokeLambda(functionName, payload);
       const ignored = ignoredReasonOf(result);
-      invocations.push({
-        functionName,
-        trigger,
-        requestedAt,
-        startedAt,
-        durationMs: Date.now() - startedAt.getTime(),
-        ok: true,
-        ...(ignored ? { ignored } : {}),
-      });
+      record({ ok: true, ...(ignored ? { ignored } : {}) });
       return result;
     } catch (err) {
-      invocations.push({
-        functionName,
-        trigger,
-        requestedAt,
-        startedAt,
-        durationMs: Date.now() - startedAt.getTime(),
-        ok: false,
-        error: err instanceof Error ? err.message : String(err),
-      });
+      record({ ok: false, error: err instanceof Error ? err.message : String(err) });
       throw err;
     } finally {
       inFlight.delete(entry);
