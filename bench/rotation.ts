@@ -1,8 +1,8 @@
-import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import { startAwsEndpoint } from '../src/local/aws/server.js';
 import { startPostgres } from '../src/local/postgres.js';
+import { createStackClients } from '../src/local/stackClients.js';
 import { createPostgresGateway } from '../src/postgres/gateway.js';
 import { runRotationStep } from '../src/rotation/rotate.js';
 import { RotationEventSchema } from '../src/events.js';
@@ -11,6 +11,7 @@ import { TAG_MASTER } from '../src/secret.js';
 import type { Bench } from './types.js';
 
 const ROTATIONS = 20;
+const ROTATE_FUNCTION = 'keyroll-rotate';
 
 /**
  * Full rotations through RotateSecret against the local endpoint and an embedded
@@ -21,20 +22,15 @@ export const run: Bench = async () => {
   const db = await startPostgres({ tls: true });
   const endpoint = await startAwsEndpoint();
   try {
-    const common = {
-      endpoint: endpoint.url,
-      region: endpoint.region,
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-      maxAttempts: 3,
-    };
-    const sm = new SecretsManagerClient(common);
+    const { sm, events } = createStackClients(endpoint.url, endpoint.region);
     const deps = {
       secretsManager: sm,
-      eventBridge: new EventBridgeClient(common),
+      eventBridge: events,
       db: createPostgresGateway({ caBundle: db.caCertPath, connectTimeoutMs: 5_000 }),
       settings: { passwordLength: 32, excludeCharacters: DEFAULT_EXCLUDE_CHARACTERS, eventBusName: 'default' },
     };
-    endpoint.lambdas.register('keyroll-rotate', (event) => runRotationStep(deps, RotationEventSchema.parse(event)));
+    endpoint.lambdas.register(ROTATE_FUNCTION, (event) => runRotationStep(deps, RotationEventSchema.parse(event)));
+    const rotationLambdaArn = `arn:aws:lambda:${endpoint.region}:${endpoint.accountId}:function:${ROTATE_FUNCTION}`;
     const admin = new pg.Client({ host: db.host, port: db.port, user: db.superuser, password: db.superuserPassword, database: 'postgres', ssl: { rejectUnauthorized: false } });
     await admin.connect();
     const base = { engine: 'postgres', host: db.host, port: db.port, dbname: 'postgres', sslmode: 'verify-full' };
@@ -62,7 +58,7 @@ export const run: Bench = async () => {
       for (let i = 0; i < ROTATIONS; i++) {
         endpoint.resetLog();
         const started = performance.now();
-        await sm.send(new RotateSecretCommand({ SecretId: secret.ARN, RotationLambdaARN: 'arn:aws:lambda:us-east-1:000000000000:function:keyroll-rotate', RotationRules: { AutomaticallyAfterDays: 30 } }));
+        await sm.send(new RotateSecretCommand({ SecretId: secret.ARN, RotationLambdaARN: rotationLambdaArn, RotationRules: { AutomaticallyAfterDays: 30 } }));
         await endpoint.idle(30_000);
         times.push(performance.now() - started);
         calls.push(endpoint.requestLog.filter((r) => r.service === 'secretsmanager' && r.operation !== 'RotateSecret').length);

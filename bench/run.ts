@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { cpus } from 'node:os';
 import type { Bench } from './types.js';
 
 /**
@@ -25,7 +26,7 @@ await mkdir(outDir, { recursive: true });
 for (const name of wanted.length ? wanted : Object.keys(registry)) {
   const { run } = await registry[name]!();
   const result = await run();
-  const record = { ...result, at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length };
+  const record = { ...result, at: new Date().toISOString(), node: process.version, cpus: cpus().length };
   await writeFile(join(outDir, `${name}.json`), JSON.stringify(record, null, 2) + '\n');
   console.log(`${name}: ${JSON.stringify(result.metrics)}`);
 }

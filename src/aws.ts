@@ -27,3 +27,10 @@ export const createSecretsManagerClient = (o: ClientOptions = {}) => new Secrets
 export const createSsmClient = (o: ClientOptions = {}) => new SSMClient(common(o));
 export const createEcsClient = (o: ClientOptions = {}) => new ECSClient(common(o));
 export const createEventBridgeClient = (o: ClientOptions = {}) => new EventBridgeClient(common(o));
+
+/** Splits a list into consecutive slices of at most `size` items, for AWS APIs' per-call limits. */
+export function chunkList<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

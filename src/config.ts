@@ -21,33 +21,29 @@ const list = z.pipe(
   ),
 );
 
-const intIn = (fallback: number, min: number, max: number) =>
+// A blank value takes the default; integers refuse fractions, both refuse NaN and ±Infinity.
+const numberIn = (kind: 'an integer' | 'a number', fallback: number, min: number, max: number) =>
   z.pipe(
     z.optional(z.string()),
     z.transform((v, ctx) => {
       if (v === undefined || v.trim() === '') return fallback;
       const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.issues.push({ code: 'custom', message: `must be an integer from ${min} to ${max}, got "${v}"`, input: v });
+      const valid = kind === 'an integer' ? Number.isInteger(n) : Number.isFinite(n);
+      if (!valid || n < min || n > max) {
+        ctx.issues.push({ code: 'custom', message: `must be ${kind} from ${min} to ${max}, got "${v}"`, input: v });
         return z.NEVER;
       }
       return n;
     }),
   );
+const intIn = (fallback: number, min: number, max: number) => numberIn('an integer', fallback, min, max);
+const numIn = (fallback: number, min: number, max: number) => numberIn('a number', fallback, min, max);
 
-const numIn = (fallback: number, min: number, max: number) =>
-  z.pipe(
-    z.optional(z.string()),
-    z.transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < min || n > max) {
-        ctx.issues.push({ code: 'custom', message: `must be a number from ${min} to ${max}, got "${v}"`, input: v });
-        return z.NEVER;
-      }
-      return n;
-    }),
-  );
+// Unset, empty or blank: undefined.
+const optionalText = z.pipe(
+  z.optional(z.string()),
+  z.transform((v) => (v && v.trim() !== '' ? v : undefined)),
+);
 
 /** Default characters kept out of generated passwords: they break URLs, shells and AWS's templates. */
 export const DEFAULT_EXCLUDE_CHARACTERS = ':/@"\'\\ ';
@@ -58,19 +54,13 @@ const EnvSchema = z.object({
     z.optional(z.string()),
     z.transform((v) => v ?? DEFAULT_EXCLUDE_CHARACTERS),
   ),
-  DB_CA_BUNDLE: z.pipe(
-    z.optional(z.string()),
-    z.transform((v) => (v && v.trim() !== '' ? v : undefined)),
-  ),
+  DB_CA_BUNDLE: optionalText,
   DB_CONNECT_TIMEOUT_MS: intIn(5_000, 100, 60_000),
   EVENT_BUS_NAME: z.pipe(
     z.optional(z.string()),
     z.transform((v) => (v && v !== '' ? v : 'default')),
   ),
-  SSM_KMS_KEY_ID: z.pipe(
-    z.optional(z.string()),
-    z.transform((v) => (v && v.trim() !== '' ? v : undefined)),
-  ),
+  SSM_KMS_KEY_ID: optionalText,
   SSM_PUT_TPS: numIn(3, 0.1, 1000),
   SSM_PATH_PREFIXES: list,
   ECS_CLUSTERS: list,

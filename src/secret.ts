@@ -116,6 +116,14 @@ export function sslModeOf(s: PostgresSecret): SslMode {
   return s.ssl === true || s.ssl === 'true' ? 'require' : 'disable';
 }
 
+/**
+ * The version that carries AWSPENDING without being AWSCURRENT (a rotation in progress or
+ * left behind by a failed one), from DescribeSecret's / ListSecrets' version-to-stages map.
+ */
+export function pendingVersionOf(versions: Record<string, string[]> | undefined): string | undefined {
+  return Object.entries(versions ?? {}).find(([, stages]) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT))?.[0];
+}
+
 /** The stricter of two TLS modes (disable < prefer < require < verify-ca < verify-full). */
 export function stricterSslMode(a: SslMode, b: SslMode): SslMode {
   return SSL_MODES.indexOf(a) >= SSL_MODES.indexOf(b) ? a : b;
@@ -128,11 +136,10 @@ export function stricterSslMode(a: SslMode, b: SslMode): SslMode {
 export function redact(text: string, values: ReadonlyArray<string | undefined>): string {
   let out = text;
   for (const v of values) {
-    if (v && v.length >= 4) out = out.split(v).join('[REDACTED]');
-    if (v && v.length >= 4) {
-      const enc = encodeURIComponent(v);
-      if (enc !== v) out = out.split(enc).join('[REDACTED]');
-    }
+    if (!v || v.length < 4) continue;
+    out = out.split(v).join('[REDACTED]');
+    const enc = encodeURIComponent(v);
+    if (enc !== v) out = out.split(enc).join('[REDACTED]');
   }
   return out;
 }

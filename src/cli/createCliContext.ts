@@ -1,7 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createEcsClient, createEventBridgeClient, createSecretsManagerClient, createSsmClient, type ClientOptions } from '../aws.js';
 import type { Config } from '../config.js';
 import type { PostgresGateway } from '../postgres/gateway.js';
@@ -24,18 +23,15 @@ export interface GlobalOptions {
 /** A logger for the domain functions: silent unless `--verbose`, then one line per entry on stderr. */
 export type CliLogger = Required<Pick<NonNullable<SyncDeps['logger']>, 'info' | 'warn' | 'debug'>>;
 
-/** What a command needs: output, configuration and the dependencies of the domain functions, built on first use. */
+/** What a command needs: output and the dependencies of the domain functions (configured from the environment and the global options), built on first use. */
 export interface CliContext {
   readonly out: CliOutput;
-  readonly config: Config;
-  readonly options: GlobalOptions;
   /** KEYROLL_ROTATE_FUNCTION_ARN, read by the CLI entry. */
   readonly rotateFunctionArn: string | undefined;
   readonly logger: CliLogger;
   secretsManager(): SecretsManagerClient;
   ssm(): SSMClient;
   ecs(): ECSClient;
-  eventBridge(): EventBridgeClient;
   db(): PostgresGateway;
   syncDeps(): SyncDeps;
   rotationDeps(): RotationDeps;
@@ -102,14 +98,11 @@ export function createCliContext(input: {
 
   return {
     out,
-    config,
-    options,
     rotateFunctionArn: input.rotateFunctionArn,
     logger,
     secretsManager,
     ssm,
     ecs,
-    eventBridge,
     db: () => rotationDeps().db,
     syncDeps: () => createSyncDeps(effective, { secretsManager: secretsManager(), ssm: ssm(), eventBridge: eventBridge(), logger }),
     rotationDeps,

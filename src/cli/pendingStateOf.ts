@@ -1,4 +1,4 @@
-import { AWSCURRENT, AWSPENDING } from '../secret.js';
+import { pendingVersionOf } from '../secret.js';
 import { DEFAULT_STALE_PENDING_GRACE_MS } from '../sync/reconcileAll.js';
 
 /**
@@ -9,8 +9,6 @@ import { DEFAULT_STALE_PENDING_GRACE_MS } from '../sync/reconcileAll.js';
 export interface PendingState {
   status: 'none' | 'in-progress' | 'stale';
   versionId?: string;
-  /** When the secret last changed, if known. */
-  lastChangedDate?: Date;
 }
 
 /**
@@ -22,11 +20,10 @@ export function pendingStateOf(
   versionsToStages: Record<string, string[]> | undefined,
   lastChangedDate: Date | undefined,
   now: Date,
-  graceMs = DEFAULT_STALE_PENDING_GRACE_MS,
 ): PendingState {
   const versions = versionsToStages ?? {};
-  const versionId = Object.keys(versions).find((v) => versions[v]?.includes(AWSPENDING) && !versions[v]?.includes(AWSCURRENT));
+  const versionId = pendingVersionOf(versions);
   if (!versionId) return { status: 'none' };
-  const recent = lastChangedDate !== undefined && now.getTime() - lastChangedDate.getTime() < graceMs;
-  return { status: recent ? 'in-progress' : 'stale', versionId, ...(lastChangedDate ? { lastChangedDate } : {}) };
+  const recent = lastChangedDate !== undefined && now.getTime() - lastChangedDate.getTime() < DEFAULT_STALE_PENDING_GRACE_MS;
+  return { status: recent ? 'in-progress' : 'stale', versionId };
 }

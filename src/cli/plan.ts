@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { Tag } from '@aws-sdk/client-secrets-manager';
 import { ClusterNotFoundError } from '../redeploy/errors.js';
 import { redeployForChange, type ServiceOutcome } from '../redeploy/redeployForChange.js';
 import { TAG_SSM_PATH } from '../secret.js';
+import { tagValue } from '../sync/planParameters.js';
 import { planSync, type SyncPlan } from '../sync/planSync.js';
 import { changeOfSecret } from './changeOfSecret.js';
 import type { CommandSetup } from './commandSetup.js';
@@ -26,8 +26,6 @@ export interface PlanReport {
   services: { restart: ServiceOutcome[]; skip: ServiceOutcome[]; fail: ServiceOutcome[] };
 }
 
-const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value?.trim() || undefined;
-
 /**
  * Dry run of the pipeline for one secret, from its AWSCURRENT: the parameters a sync would
  * write and why (planSync: nothing written), then the services a redeploy would
@@ -42,7 +40,7 @@ export async function planSecret(ctx: CliContext, secretId: string, options: { c
   const current = secret.current!;
   const tags = secret.meta.Tags ?? [];
   let parameters: PlanReport['parameters'];
-  if (!tagOf(tags, TAG_SSM_PATH)) {
+  if (!tagValue(tags, TAG_SSM_PATH)) {
     parameters = { status: 'not-mirrored', reason: `no "${TAG_SSM_PATH}" tag` };
   } else {
     try {

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import type { Tag } from '@aws-sdk/client-secrets-manager';
 import { describeChange } from '../redeploy/change.js';
 import { redeployForChange, type RedeployResult } from '../redeploy/redeployForChange.js';
 import { TAG_SSM_PATH } from '../secret.js';
-import { planParameters } from '../sync/planParameters.js';
+import { planParameters, tagValue } from '../sync/planParameters.js';
 import { changeOfSecret } from './changeOfSecret.js';
 import type { CommandSetup } from './commandSetup.js';
 import type { CliContext } from './createCliContext.js';
@@ -30,8 +29,6 @@ export interface RedeployCliOptions {
   timeout?: number;
 }
 
-const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value?.trim() || undefined;
-
 /**
  * Rolls the ECS services that use a secret (or the parameters mirroring it) and do not yet
  * run its AWSCURRENT, through redeployForChange: the change is the secret, its mirrored
@@ -47,7 +44,7 @@ export async function redeploySecret(ctx: CliContext, secretId: string, options:
   const tags = secret.meta.Tags ?? [];
   // The parameter names come from the secret's mapping; a secret sync refuses maps to none.
   let parameters: string[] = [];
-  if (tagOf(tags, TAG_SSM_PATH)) {
+  if (tagValue(tags, TAG_SSM_PATH)) {
     try {
       parameters = planParameters(
         { secretArn: secret.arn, versionId: current.versionId, secretString: current.secretString, tags },

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
-import type { Tag } from '@aws-sdk/client-secrets-manager';
 import { decideService } from '../redeploy/decideService.js';
 import { discoverServices, type DiscoveredService } from '../redeploy/discoverServices.js';
 import { ClusterNotFoundError } from '../redeploy/errors.js';
+import { parameterSetOf } from '../redeploy/matchReference.js';
 import { strategyOf } from '../rotation/strategy.js';
 import { TAG_SSM_PATH, parseSecretString } from '../secret.js';
 import type { ManagedSecret } from '../sync/listManagedSecrets.js';
+import { tagValue } from '../sync/planParameters.js';
 import { planSync } from '../sync/planSync.js';
 import { readSecretValues, type SecretValueRead } from '../sync/readSecretValues.js';
 import { changeOfSecret, type SecretChangeInput } from './changeOfSecret.js';
@@ -59,7 +60,6 @@ export interface StatusReport {
 const STATUS_CONCURRENCY = 4;
 
 const iso = (d: Date | undefined) => (d ? d.toISOString() : null);
-const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value?.trim() || undefined;
 
 /**
  * Gathers the status of every secret keyroll manages (see listKeyrollSecrets): strategy,
@@ -119,7 +119,8 @@ async function statusOf(
 ): Promise<SecretStatus> {
   const arn = entry.secretArn;
   const name = entry.name;
-  const ssmPath = tagOf(entry.tags, TAG_SSM_PATH) ?? null;
+  // An empty tag counts as absent, as sync treats it.
+  const ssmPath = tagValue(entry.tags, TAG_SSM_PATH) || null;
   const errors: string[] = [];
 
   let strategy: SecretStatus['strategy'] = null;
@@ -197,11 +198,13 @@ async function referencingServices(
   const deps = { secretsManager: ctx.secretsManager(), clock: () => now };
   // The time is given, so this makes no call: it only sorts out the services that reference the secret.
   const provisional = await changeOfSecret(deps, { ...secret, changedAt: now });
-  const referencing = services.filter((s) => decideService(s, provisional).action !== 'ignore');
+  // Both changes name the same parameters: one set for every service, as redeployForChange does.
+  const parameters = parameterSetOf(provisional);
+  const referencing = services.filter((s) => decideService(s, provisional, parameters).action !== 'ignore');
   if (referencing.length === 0) return [];
   const change = await changeOfSecret(deps, secret);
   return referencing.map((s) => {
-    const decision = decideService(s, change);
+    const decision = decideService(s, change, parameters);
     return { cluster: s.clusterName, service: s.serviceName, action: decision.action, reason: decision.reason };
   });
 }

@@ -3,6 +3,7 @@ import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-se
 import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import { createPostgresGateway } from '../postgres/gateway.js';
 import { AWSCURRENT, AWSPREVIOUS, parseSecretString, portOf, dbnameOf, sslModeOf, type PostgresSecret } from '../secret.js';
+import { credentialsOf, errorName } from '../rotation/secretValues.js';
 import { buildConnectionUrl } from '../sync/connectionUrl.js';
 import type { EventEnvelope } from './aws/types.js';
 import { DEMO_CLUSTER, type Demo, type DemoSecret } from './demoSeed.js';
@@ -67,7 +68,7 @@ export async function checkDemo(deps: DemoCheckDeps, demo: Demo, before: DemoSna
       const out = await work();
       checks.push(...(Array.isArray(out) ? out : [out]));
     } catch (err) {
-      checks.push({ ok: false, text: `${failText}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}` });
+      checks.push({ ok: false, text: `${failText}: ${errorName(err)}` });
     }
   };
 
@@ -121,15 +122,6 @@ async function readStage(clients: StackClients, s: DemoSecret, stage: string): P
   const out = await clients.sm.send(new GetSecretValueCommand({ SecretId: s.arn, VersionStage: stage }));
   return { versionId: out.VersionId ?? '', value: parseSecretString(out.SecretString, { secretId: s.arn, stage }) };
 }
-
-const credentialsOf = (v: PostgresSecret) => ({
-  host: v.host,
-  port: portOf(v),
-  username: v.username,
-  password: v.password,
-  dbname: dbnameOf(v),
-  sslMode: sslModeOf(v),
-});
 
 async function checkParameters(clients: StackClients, s: DemoSecret): Promise<DemoCheck> {
   const current = await readStage(clients, s, AWSCURRENT);

@@ -64,7 +64,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 /** What a payload is about: a rotation step, or an EventBridge event and the secret or parameter it names. */
-export function triggerOf(payload: unknown): InvocationTrigger {
+function triggerOf(payload: unknown): InvocationTrigger {
   if (!isObject(payload)) return { kind: 'other' };
   const step = str(payload['Step']);
   const secretId = str(payload['SecretId']);

@@ -2,7 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { redact, type SslMode } from '../secret.js';
 import { describeCaBundle, loadCaCertificates, type CaBundleSource } from './caBundle.js';
-import { DatabaseConnectionError, DatabaseLoginError, PostgresError, type ConnectionFailure } from './errors.js';
+import { DatabaseConnectionError, DatabaseLoginError, pgFailureOf, PostgresError, type ConnectionFailure } from './errors.js';
 import { redactError } from './redactError.js';
 
 /** Who logs in where: the connection part of a secret (see `credentialsOf` in rotation). */
@@ -156,10 +156,7 @@ function connectFailure(
   context: { connectTimeoutMs: number; elapsedMs: number; caSource: CaBundleSource | undefined; verified: boolean },
 ): PostgresError {
   const cause = redactError(err, [creds.password]);
-  const e = (cause ?? {}) as { message?: string; code?: string; severity?: string; errors?: unknown[] };
-  const message = typeof e.message === 'string' ? e.message : String(cause);
-  const code = typeof e.code === 'string' ? e.code : undefined;
-  const sqlstate = code && e.severity && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  const { message, code, sqlstate } = pgFailureOf(cause);
   const safe = (text: string) => redact(text, [creds.password]);
 
   if (sqlstate && LOGIN_SQLSTATES.has(sqlstate)) {
@@ -190,7 +187,8 @@ function connectFailure(
   } else {
     // Refused, unreachable, reset, unknown name… (AggregateError when several addresses were tried).
     reason = 'network';
-    const inner = Array.isArray(e.errors) ? e.errors.map((x) => (x as { code?: string })?.code).filter(Boolean) : [];
+    const errors = (cause as { errors?: unknown } | null | undefined)?.errors;
+    const inner = Array.isArray(errors) ? errors.map((x) => (x as { code?: string })?.code).filter(Boolean) : [];
     const codes = code ?? (inner.length ? inner.join(', ') : undefined);
     detail = `${message || 'connection failed'}${codes ? ` (${codes})` : ''}`;
   }

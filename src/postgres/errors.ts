@@ -42,6 +42,18 @@ export class DatabaseStatementError extends PostgresError {
   }
 }
 
+/**
+ * The text and codes of a pg, net or tls failure: `sqlstate` only when the server sent it
+ * (five characters and a severity), `code` also for Node/OpenSSL codes.
+ */
+export function pgFailureOf(err: unknown): { message: string; code: string | undefined; sqlstate: string | undefined } {
+  const e = (err ?? {}) as { message?: unknown; code?: unknown; severity?: unknown };
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const sqlstate = code && e.severity && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  return { message, code, sqlstate };
+}
+
 /** A password keyroll cannot turn into a SCRAM verifier PostgreSQL would agree with (see scramSha256Verifier). */
 export class UnsupportedPasswordError extends KeyrollError {}
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { MAX_ROLE_NAME_LENGTH, redact } from '../secret.js';
 import { closeClient, connectClient, describeLogin, type ConnectOptions, type DbCredentials } from './connect.js';
-import { DatabaseStatementError, RoleNameError } from './errors.js';
+import { DatabaseStatementError, pgFailureOf, RoleNameError } from './errors.js';
 import { redactError } from './redactError.js';
 import { scramSha256Verifier } from './scramSha256Verifier.js';
 
@@ -207,11 +207,9 @@ function checkRoleName(role: string): void {
 
 function statementFailure(label: StatementLabel, err: unknown, creds: DbCredentials, secrets: string[]): DatabaseStatementError {
   const cause = redactError(err, secrets);
-  const e = (cause ?? {}) as { message?: string; code?: string; severity?: string };
-  const sqlstate = typeof e.code === 'string' && e.severity && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
-  const message = typeof e.message === 'string' ? e.message : String(cause);
+  const { message, code, sqlstate } = pgFailureOf(cause);
   return new DatabaseStatementError(
     redact(`${label} failed on ${describeLogin(creds)}: ${message}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''}`, secrets),
-    { cause, code: sqlstate ?? (typeof e.code === 'string' ? e.code : undefined), label },
+    { cause, code: sqlstate ?? code, label },
   );
 }

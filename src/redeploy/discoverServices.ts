@@ -6,6 +6,7 @@ import {
   type Service,
 } from '@aws-sdk/client-ecs';
 import pLimit from 'p-limit';
+import { chunkList } from '../aws.js';
 import type { RedeployDeps } from './deps.js';
 import { ClusterNotFoundError, RedeployDiscoveryError, nameOfError } from './errors.js';
 import { referencesOfTaskDefinition, type TaskDefinitionReferences } from './taskDefinitionCache.js';
@@ -71,13 +72,6 @@ async function listServiceArns(deps: RedeployDeps, cluster: string): Promise<{ a
     if (!nextToken) return { arns };
   }
   throw new RedeployDiscoveryError(`redeploy: ListServices of cluster ${cluster} still paging after ${MAX_PAGES} pages`);
-}
-
-/** Splits a list into consecutive batches of `size`. */
-export function batchesOf<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /**
@@ -162,7 +156,7 @@ export async function discoverServices(deps: RedeployDeps): Promise<DiscoveredSe
   // A cluster deleted between ListClusters and ListServices has no service left to roll.
   for (const c of missingClusters) deps.logger?.debug('cluster vanished during discovery', { cluster: c });
 
-  const batches = [...byCluster].flatMap(([cluster, arns]) => batchesOf(arns, DESCRIBE_SERVICES_BATCH).map((b) => [cluster, b] as const));
+  const batches = [...byCluster].flatMap(([cluster, arns]) => chunkList(arns, DESCRIBE_SERVICES_BATCH).map((b) => [cluster, b] as const));
   const described = (await limit.map(batches, ([cluster, arns]) => describeServiceBatch(deps, cluster, arns))).flat();
 
   const taskDefinitions = await resolveTaskDefinitions(

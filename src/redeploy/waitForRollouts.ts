@@ -1,7 +1,8 @@
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedeployDeps } from './deps.js';
-import { DESCRIBE_SERVICES_BATCH, batchesOf, describeServiceBatch } from './discoverServices.js';
+import { chunkList } from '../aws.js';
+import { DESCRIBE_SERVICES_BATCH, describeServiceBatch } from './discoverServices.js';
 import { nameOfError } from './errors.js';
 
 const DEFAULT_POLL_INTERVAL_MS = 5_000;
@@ -82,9 +83,13 @@ export async function waitForRollouts(
     if (left <= 0) break;
     await sleep(Math.min(poll, left));
     const byCluster = new Map<string, string[]>();
-    for (const r of pending.values()) byCluster.set(r.clusterArn, [...(byCluster.get(r.clusterArn) ?? []), r.serviceArn]);
+    for (const r of pending.values()) {
+      const arns = byCluster.get(r.clusterArn);
+      if (arns) arns.push(r.serviceArn);
+      else byCluster.set(r.clusterArn, [r.serviceArn]);
+    }
     for (const [cluster, arns] of byCluster) {
-      for (const batch of batchesOf(arns, DESCRIBE_SERVICES_BATCH)) {
+      for (const batch of chunkList(arns, DESCRIBE_SERVICES_BATCH)) {
         let services: Service[];
         try {
           services = await describeServiceBatch(deps, cluster, batch);

@@ -10,7 +10,7 @@ import type { RotationDeps } from './deps.js';
 import { RotationStateError } from './errors.js';
 import { generatePassword } from './password.js';
 import { getSecretVersion, errorName } from './secretValues.js';
-import { otherUserOf, strategyOf, type Strategy } from './strategy.js';
+import { otherUserOf, strategyOf, strategyTagOf, type Strategy } from './strategy.js';
 
 /**
  * createSecret: stores the next credentials under the token as AWSPENDING — AWSCURRENT's
@@ -59,7 +59,7 @@ export async function createSecret(
  * (it asks the master to set a single user's password) and is never written here.
  */
 async function recordStrategy(deps: RotationDeps, secretArn: string, strategy: Strategy, tags: Tag[] | undefined): Promise<void> {
-  const tagged = tags?.find((t) => t.Key === TAG_STRATEGY)?.Value;
+  const tagged = strategyTagOf(tags);
   try {
     if (strategy === 'alternating-users' && tagged !== 'alternating-users') {
       await deps.secretsManager.send(
@@ -71,9 +71,4 @@ async function recordStrategy(deps: RotationDeps, secretArn: string, strategy: S
   } catch (err) {
     throw new RotationStateError(`createSecret: cannot record the strategy tag on secret ${secretArn}: ${errorName(err)}`, { cause: err });
   }
-}
-
-/** The strategy recorded on the secret's tags (what finishSecret reports without reading a value). */
-export function recordedStrategyOf(tags: Tag[] | undefined): Strategy {
-  return tags?.find((t) => t.Key === TAG_STRATEGY)?.Value === 'alternating-users' ? 'alternating-users' : 'single-user';
 }

@@ -1,13 +1,12 @@
 import { ResourceNotFoundException, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
-import { AWSCURRENT, AWSPENDING, SecretFormatError } from '../secret.js';
+import { AWSCURRENT, AWSPENDING, SecretFormatError, pendingVersionOf } from '../secret.js';
 import type { DbCredentials } from '../postgres/gateway.js';
 import type { RotationDeps } from './deps.js';
 import { RotationStateError } from './errors.js';
 import { finishSecret } from './finishSecret.js';
-import { recordedStrategyOf } from './createSecret.js';
 import { guardPendingMatchesCurrent } from './guardPending.js';
 import { credentialsOf, describeSecret, errorName, getSecretVersion, type SecretVersion } from './secretValues.js';
-import { strategyOf } from './strategy.js';
+import { recordedStrategyOf, strategyOf } from './strategy.js';
 
 export interface StalePendingReport {
   secretArn: string;
@@ -45,7 +44,7 @@ export async function resolveStalePending(
   const meta = await describeSecret(deps, secretId, step);
   const secretArn = meta.ARN ?? secretId;
   const versions = meta.VersionIdsToStages ?? {};
-  const stale = Object.keys(versions).find((v) => versions[v]?.includes(AWSPENDING) && !versions[v]?.includes(AWSCURRENT));
+  const stale = pendingVersionOf(versions);
   const dryRun = options.dryRun === true;
   if (!stale) return { secretArn, action: 'none', dryRun, reason: 'no AWSPENDING outside AWSCURRENT' };
 

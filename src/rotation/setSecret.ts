@@ -1,4 +1,4 @@
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type PostgresSecret } from '../secret.js';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, dbnameOf, sslModeOf, stricterSslMode, type PostgresSecret } from '../secret.js';
 import { DatabaseLoginError } from '../postgres/errors.js';
 import type { DbCredentials } from '../postgres/gateway.js';
 import type { RotationDeps } from './deps.js';
@@ -6,7 +6,6 @@ import { RotationConfigError, RotationDatabaseError, RotationStateError } from '
 import { credentialsOf, getSecretVersion } from './secretValues.js';
 import { CLONE_SUFFIX, originalUserOf, strategyOf } from './strategy.js';
 import { guardPendingMatchesCurrent } from './guardPending.js';
-import { stricterSslMode } from '../secret.js';
 import type { Tag } from '@aws-sdk/client-secrets-manager';
 
 /**
@@ -109,8 +108,8 @@ async function setAsMaster(
   }
   // Same host, so the master's session is held to the stricter of the two TLS modes.
   const masterCreds = credentialsOf(master.value, {
-    dbname: credentialsOf(current).dbname,
-    sslMode: stricterSslMode(credentialsOf(master.value).sslMode, credentialsOf(current).sslMode),
+    dbname: dbnameOf(current),
+    sslMode: stricterSslMode(sslModeOf(master.value), sslModeOf(current)),
   });
   try {
     await deps.db.withSession(masterCreds, (s) =>

@@ -11,10 +11,17 @@ export const CLONE_SUFFIX = '_clone';
  * `keyroll:strategy=single-user` asks the master to set the single user's password.
  */
 export function strategyOf(secret: PostgresSecret, tags: Tag[] | undefined): Strategy {
-  const tagged = tags?.find((t) => t.Key === TAG_STRATEGY)?.Value;
-  if (tagged === 'single-user') return 'single-user';
+  if (strategyTagOf(tags) === 'single-user') return 'single-user';
   return secret.masterarn ? 'alternating-users' : 'single-user';
 }
+
+/** The strategy recorded on the secret's tags (what finishSecret reports without reading a value). */
+export function recordedStrategyOf(tags: Tag[] | undefined): Strategy {
+  return strategyTagOf(tags) === 'alternating-users' ? 'alternating-users' : 'single-user';
+}
+
+/** The value of the tag `keyroll:strategy`, as written (undefined when absent). */
+export const strategyTagOf = (tags: Tag[] | undefined): string | undefined => tags?.find((t) => t.Key === TAG_STRATEGY)?.Value;
 
 /** The original role of an alternating pair (`app_clone` → `app`). */
 export const originalUserOf = (username: string): string =>

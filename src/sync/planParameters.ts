@@ -43,8 +43,6 @@ export interface ParameterPlan {
   parameters: DesiredParameter[];
 }
 
-/** Keys every managed secret mirrors, in write order (`url` goes last, after its parts). */
-export const STANDARD_KEYS = ['username', 'password', 'host', 'port', 'dbname'] as const;
 const URL_KEY = 'url';
 /** Parameters that always stay SecureString, whatever `keyroll:ssm-plain` says. */
 const ALWAYS_SECRET = new Set(['password', URL_KEY]);

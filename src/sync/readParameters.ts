@@ -1,5 +1,5 @@
 import { DescribeParametersCommand, GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { chunkList } from './chunkList.js';
+import { chunkList } from '../aws.js';
 import { ParameterSyncError, awsErrorText } from './errors.js';
 
 /** A parameter as Parameter Store holds it now. */

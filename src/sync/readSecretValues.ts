@@ -1,5 +1,5 @@
 import { BatchGetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { chunkList } from './chunkList.js';
+import { chunkList } from '../aws.js';
 import { awsErrorText } from './errors.js';
 
 /** AWSCURRENT of one secret, or why it could not be read. */
@@ -32,8 +32,7 @@ export async function readSecretValues(
           reads.set(v.ARN, { ok: true, versionId: v.VersionId ?? '', secretString: v.SecretString });
         }
         for (const e of out.Errors ?? []) {
-          const arn = batch.find((a) => a === e.SecretId) ?? e.SecretId;
-          if (arn) reads.set(arn, { ok: false, error: `BatchGetSecretValue: ${e.ErrorCode ?? 'error'}: ${e.Message ?? ''}`.trim() });
+          if (e.SecretId) reads.set(e.SecretId, { ok: false, error: `BatchGetSecretValue: ${e.ErrorCode ?? 'error'}: ${e.Message ?? ''}`.trim() });
         }
         token = out.NextToken;
         pages += 1;

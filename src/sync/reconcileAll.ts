@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { AWSCURRENT, AWSPENDING } from '../secret.js';
+import { pendingVersionOf } from '../secret.js';
 import type { SyncDeps } from './deps.js';
 import { listManagedSecrets, type ManagedSecret } from './listManagedSecrets.js';
 import { mirrorSecret, type SecretSyncResult } from './mirrorSecret.js';
@@ -159,7 +159,7 @@ async function healIfStale(
   options: ReconcileOptions,
 ): Promise<ReconcileEntry['stalePending'] | undefined> {
   const versions = secret.versionsToStages;
-  const versionId = Object.keys(versions).find((v) => versions[v]?.includes(AWSPENDING) && !versions[v]?.includes(AWSCURRENT));
+  const versionId = pendingVersionOf(versions);
   if (!versionId) return undefined;
   const grace = options.stalePendingGraceMs ?? DEFAULT_STALE_PENDING_GRACE_MS;
   const now = (deps.clock?.() ?? new Date()).getTime();

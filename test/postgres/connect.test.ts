@@ -15,6 +15,7 @@ import {
   usePostgres,
   type TestRole,
 } from '../support/postgres.js';
+import { captureError } from '../support/captureError.js';
 
 /** Whether the session runs over TLS, as the server sees it. */
 async function usesTls(client: pg.Client): Promise<boolean> {
@@ -28,15 +29,6 @@ async function tlsOf(creds: DbCredentials, caBundle?: string): Promise<boolean> 
   } finally {
     await closeClient(client);
   }
-}
-
-async function failureOf(work: Promise<unknown>): Promise<Error> {
-  try {
-    await work;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('connectClient on a TLS server', () => {
@@ -84,7 +76,7 @@ describe('connectClient on a TLS server', () => {
     const forwarder = await startForwarder(server.port);
 
     // Act
-    const err = await failureOf(tlsOf({ ...role.credentials('verify-full'), host: forwarder.host, port: forwarder.port }, server.caCertPath));
+    const err = await captureError(tlsOf({ ...role.credentials('verify-full'), host: forwarder.host, port: forwarder.port }, server.caCertPath));
     await forwarder.close();
 
     // Assess
@@ -107,7 +99,7 @@ describe('connectClient on a TLS server', () => {
 
   it.each<SslMode>(['verify-ca', 'verify-full'])('rejects under %s a server whose CA is not trusted', async (mode) => {
     // Act: no bundle, so Node's default CAs, which do not hold the test CA.
-    const err = await failureOf(tlsOf(role.credentials(mode)));
+    const err = await captureError(tlsOf(role.credentials(mode)));
 
     // Assess
     expect(err).toBeInstanceOf(DatabaseConnectionError);
@@ -117,7 +109,7 @@ describe('connectClient on a TLS server', () => {
 
   it('names the CA bundle it cannot read', async () => {
     // Act
-    const err = await failureOf(tlsOf(role.credentials('verify-full'), '/nonexistent/ca-bundle.pem'));
+    const err = await captureError(tlsOf(role.credentials('verify-full'), '/nonexistent/ca-bundle.pem'));
 
     // Assess
     expect(err).toMatchObject({ reason: 'tls', code: 'ENOENT' });
@@ -129,7 +121,7 @@ describe('connectClient on a TLS server', () => {
     const forwarder = await startForwarder(server.port, '127.0.0.1');
 
     // Act
-    const err = await failureOf(connectClient({ ...role.credentials('prefer'), port: forwarder.port, password: 'wrong-password' }));
+    const err = await captureError(connectClient({ ...role.credentials('prefer'), port: forwarder.port, password: 'wrong-password' }));
     const connections = forwarder.connections;
     await forwarder.close();
 
@@ -141,7 +133,7 @@ describe('connectClient on a TLS server', () => {
     const password = 'Wr0ng-Secret-Value!';
     let err: Error;
     beforeAll(async () => {
-      err = await failureOf(connectClient({ ...role.credentials('verify-full'), password }, { caBundle: server.caCertPath }));
+      err = (await captureError(connectClient({ ...role.credentials('verify-full'), password }, { caBundle: server.caCertPath }))) as Error;
     });
 
     it('fails with DatabaseLoginError naming host, port, user and SQLSTATE', () => {
@@ -171,7 +163,7 @@ describe('connectClient on a TLS server', () => {
 
   it('fails with DatabaseLoginError for a role that does not exist', async () => {
     // Act
-    const err = await failureOf(connectClient({ ...role.credentials('require'), username: 'kr_nobody_here' }));
+    const err = await captureError(connectClient({ ...role.credentials('require'), username: 'kr_nobody_here' }));
 
     // Assess
     expect(err).toBeInstanceOf(DatabaseLoginError);
@@ -179,7 +171,7 @@ describe('connectClient on a TLS server', () => {
 
   it('fails with a server DatabaseConnectionError for a database that does not exist', async () => {
     // Act
-    const err = await failureOf(connectClient({ ...role.credentials('require'), dbname: 'kr_no_such_db' }));
+    const err = await captureError(connectClient({ ...role.credentials('require'), dbname: 'kr_no_such_db' }));
 
     // Assess
     expect(err).toBeInstanceOf(DatabaseConnectionError);
@@ -215,7 +207,7 @@ describe('connectClient on a server without TLS', () => {
 
   it.each<SslMode>(['require', 'verify-ca', 'verify-full'])('refuses plaintext under %s', async (mode) => {
     // Act
-    const err = await failureOf(tlsOf({ ...creds, sslMode: mode }));
+    const err = await captureError(tlsOf({ ...creds, sslMode: mode }));
 
     // Assess
     expect(err).toBeInstanceOf(DatabaseConnectionError);
@@ -239,7 +231,7 @@ describe('connectClient when the server cannot be used', () => {
     const silent = await startSilentServer();
 
     // Act
-    const err = await failureOf(connectClient(creds(silent.port), { connectTimeoutMs: 300 }));
+    const err = await captureError(connectClient(creds(silent.port), { connectTimeoutMs: 300 }));
     await silent.close();
 
     // Assess
@@ -253,7 +245,7 @@ describe('connectClient when the server cannot be used', () => {
     const port = await closedPort();
 
     // Act
-    const err = await failureOf(connectClient(creds(port)));
+    const err = await captureError(connectClient(creds(port)));
 
     // Assess
     expect(err).toBeInstanceOf(DatabaseConnectionError);
@@ -265,7 +257,7 @@ describe('connectClient when the server cannot be used', () => {
     const fake = await startCleartextServer();
 
     // Act
-    const err = await failureOf(connectClient(creds(fake.port, mode)));
+    const err = await captureError(connectClient(creds(fake.port, mode)));
     const received = fake.received().toString('latin1');
     await fake.close();
 

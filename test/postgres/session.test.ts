@@ -15,6 +15,7 @@ import {
   withAdmin,
   type TestRole,
 } from '../support/postgres.js';
+import { captureError } from '../support/captureError.js';
 
 const options = () => ({ caBundle: usePostgres().caCertPath });
 const logsIn = (creds: DbCredentials) => checkLogin(creds, options());
@@ -29,15 +30,6 @@ async function withSessionAs<T>(creds: DbCredentials, work: (s: PostgresSession)
 }
 
 const asSuperuser = <T>(work: (s: PostgresSession) => Promise<T>, deps: SessionDeps = {}) => withSessionAs(superuserCredentials(), work, deps);
-
-async function failureOf(work: Promise<unknown>): Promise<Error> {
-  try {
-    await work;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 /** `session_user` and `current_user` of a fresh login. */
 async function identityOf(creds: DbCredentials): Promise<{ sessionUser: string; currentUser: string }> {
@@ -116,7 +108,7 @@ describe('PostgresSession.setPassword', () => {
     const password = newPassword();
 
     // Act
-    const err = await failureOf(asSuperuser((s) => s.setPassword(uniqueName('kr_missing'), password)));
+    const err = await captureError(asSuperuser((s) => s.setPassword(uniqueName('kr_missing'), password)));
 
     // Assess
     expect(err).toBeInstanceOf(DatabaseStatementError);
@@ -130,7 +122,7 @@ describe('PostgresSession.setPassword', () => {
     const labels: StatementLabel[] = [];
 
     // Act
-    const err = await failureOf(asSuperuser((s) => s.setPassword('r'.repeat(64), newPassword()), { beforeStatement: (l) => void labels.push(l) }));
+    const err = await captureError(asSuperuser((s) => s.setPassword('r'.repeat(64), newPassword()), { beforeStatement: (l) => void labels.push(l) }));
 
     // Assess
     expect({ error: err.name, labels }).toEqual({ error: 'RoleNameError', labels: [] });
@@ -235,7 +227,7 @@ describe('PostgresSession.ensureCloneRole', () => {
           if (label === failing) throw new Error(`injected failure of ${label}`);
         },
       };
-      const err = await failureOf(asSuperuser((s) => s.ensureCloneRole(`${app.name}_clone`, app.name, password), failOnce));
+      const err = await captureError(asSuperuser((s) => s.ensureCloneRole(`${app.name}_clone`, app.name, password), failOnce));
 
       // Act
       await asSuperuser((s) => s.ensureCloneRole(`${app.name}_clone`, app.name, password));
@@ -256,7 +248,7 @@ describe('PostgresSession.ensureCloneRole', () => {
       },
     };
     // Act
-    await failureOf(asSuperuser((s) => s.ensureCloneRole(`${app.name}_clone`, app.name, password), failRole));
+    await captureError(asSuperuser((s) => s.ensureCloneRole(`${app.name}_clone`, app.name, password), failRole));
     // Assess
     expect(await logsIn(cloneCredentials(app, password))).toBe(false);
   });
@@ -320,7 +312,7 @@ describe('PostgresSession.ensureCloneRole', () => {
     const master = await createLoginRole({ prefix: 'kr_master', attributes: ['CREATEROLE'] });
 
     // Act
-    const err = await failureOf(withSessionAs(master.credentials(), (s) => s.ensureCloneRole(`${app.name}_clone`, app.name, newPassword())));
+    const err = await captureError(withSessionAs(master.credentials(), (s) => s.ensureCloneRole(`${app.name}_clone`, app.name, newPassword())));
 
     // Assess
     expect(err).toMatchObject({ name: 'DatabaseStatementError', label: 'create-clone', code: '42501' });
@@ -328,7 +320,7 @@ describe('PostgresSession.ensureCloneRole', () => {
 
   it('refuses a clone named as the original', async () => {
     // Act
-    const err = await failureOf(asSuperuser((s) => s.ensureCloneRole('kr_same', 'kr_same', newPassword())));
+    const err = await captureError(asSuperuser((s) => s.ensureCloneRole('kr_same', 'kr_same', newPassword())));
 
     // Assess
     expect(err).toBeInstanceOf(RoleNameError);
@@ -386,7 +378,7 @@ describe('PostgresSession.close', () => {
     await session.close();
 
     // Act
-    const err = await failureOf(session.ping());
+    const err = await captureError(session.ping());
 
     // Assess
     expect(err).toMatchObject({ name: 'DatabaseStatementError', label: 'ping' });

@@ -2,7 +2,7 @@ import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, Rota
 import pg from 'pg';
 import type { TestAws } from './endpoint.js';
 import { readVersionStages } from './awsFixtures.js';
-import { createLoginRole, uniqueName, usePostgres, withAdmin, type TestRole } from './postgres.js';
+import { createLoginRole, credentialsFor, uniqueName, usePostgres, withAdmin, type TestRole } from './postgres.js';
 import { createPostgresGateway, type PostgresGateway } from '../../src/postgres/gateway.js';
 import type { RotationDeps } from '../../src/rotation/deps.js';
 import { runRotationStep } from '../../src/rotation/rotate.js';
@@ -12,8 +12,8 @@ import { TAG_MASTER } from '../../src/secret.js';
 import type { SessionDeps } from '../../src/postgres/session.js';
 
 export const ROTATION_FUNCTION = 'keyroll-rotate';
-export const rotationLambdaArn = (aws: TestAws) =>
-  `arn:aws:lambda:${aws.endpoint.region}:${aws.endpoint.accountId}:function:${ROTATION_FUNCTION}`;
+export const rotationLambdaArn = (aws: TestAws, functionName = ROTATION_FUNCTION) =>
+  `arn:aws:lambda:${aws.endpoint.region}:${aws.endpoint.accountId}:function:${functionName}`;
 
 /** Rotation deps pointed at the test endpoint and the shared PostgreSQL (CA trusted). */
 export function rotationDeps(aws: TestAws, beforeStatement?: SessionDeps['beforeStatement']): RotationDeps & { db: PostgresGateway } {
@@ -112,8 +112,7 @@ export async function valueOf(aws: TestAws, secretArn: string, stage = 'AWSCURRE
 
 /** Whether a secret value's credentials log in to the shared server. */
 export async function logsIn(db: PostgresGateway, value: { username: string; password: string }): Promise<boolean> {
-  const pgInfo = usePostgres();
-  return db.canLogIn({ host: pgInfo.host, port: pgInfo.port, username: value.username, password: value.password, dbname: 'postgres', sslMode: 'verify-full' });
+  return db.canLogIn(credentialsFor(value.username, value.password));
 }
 
 const PAUSED_FUNCTION = 'keyroll-rotate-paused';
@@ -130,7 +129,7 @@ export async function startPausedRotation(aws: TestAws, secretArn: string): Prom
   const out = await aws.sm.send(
     new RotateSecretCommand({
       SecretId: secretArn,
-      RotationLambdaARN: `arn:aws:lambda:${aws.endpoint.region}:${aws.endpoint.accountId}:function:${PAUSED_FUNCTION}`,
+      RotationLambdaARN: rotationLambdaArn(aws, PAUSED_FUNCTION),
       RotationRules: { AutomaticallyAfterDays: 30 },
     }),
   );

@@ -4,7 +4,7 @@
  * of every matching event to the rules' Lambda targets in the background.
  */
 import { AwsApiError, validation, type BusEvent, type EventEnvelope, type ServiceContext, type ServiceEmulation } from './types.js';
-import { compileEventPattern, EventPatternError, parseEventPattern, type EventMatcher, type EventPattern } from './eventPattern.js';
+import { compileEventPattern, EventPatternError, parseEventPattern, type EventMatcher } from './eventPattern.js';
 import { LambdaRegistry } from './lambdas.js';
 import { createConstraintError, readField } from './requestFields.js';
 
@@ -117,6 +117,19 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 
 const optionalString = (input: Record<string, unknown>, key: string): string | undefined =>
   readField(input, key, isString, 'a string', (k) => new AwsApiError('SerializationException', `${k} must be a string`));
+
+/**
+ * The matcher for an EventPattern member (PutRule, TestEventPattern).
+ * @throws InvalidEventPatternException for text that is not JSON or a pattern EventBridge would refuse.
+ */
+function compilePatternText(text: string): EventMatcher {
+  try {
+    return compileEventPattern(parseEventPattern(text));
+  } catch (err) {
+    if (err instanceof EventPatternError) throw new AwsApiError('InvalidEventPatternException', err.message);
+    throw err;
+  }
+}
 
 /** `name` from a bus name or a bus ARN (`arn:aws:events:<region>:<account>:event-bus/<name>`). */
 function busNameOf(nameOrArn: string | undefined): string {
@@ -405,15 +418,7 @@ export function createEventBridge(ctx: ServiceContext, options: EventBridgeOptio
         if (bus.name !== DEFAULT_BUS) throw validation('ScheduleExpression is supported only on the default event bus.');
         if (!/^(rate|cron)\(.+\)$/.test(scheduleExpression)) throw validation('Parameter ScheduleExpression is not valid.');
       }
-      let matcher: EventMatcher | undefined;
-      if (patternText !== undefined) {
-        try {
-          matcher = compileEventPattern(parseEventPattern(patternText) as EventPattern);
-        } catch (err) {
-          if (err instanceof EventPatternError) throw new AwsApiError('InvalidEventPatternException', err.message);
-          throw err;
-        }
-      }
+      const matcher = patternText === undefined ? undefined : compilePatternText(patternText);
       const description = optionalString(input, 'Description');
       const existing = bus.rules.get(name);
       const rule: RuleState = {
@@ -516,13 +521,7 @@ export function createEventBridge(ctx: ServiceContext, options: EventBridgeOptio
       if (patternText === undefined) throw constraint('eventPattern', undefined, 'Member must not be null');
       const eventText = optionalString(input, 'Event');
       if (eventText === undefined) throw constraint('event', undefined, 'Member must not be null');
-      let matcher: EventMatcher;
-      try {
-        matcher = compileEventPattern(parseEventPattern(patternText));
-      } catch (err) {
-        if (err instanceof EventPatternError) throw new AwsApiError('InvalidEventPatternException', err.message);
-        throw err;
-      }
+      const matcher = compilePatternText(patternText);
       let event: unknown;
       try {
         event = JSON.parse(eventText);

@@ -26,7 +26,7 @@ export interface StringRule {
 }
 
 /** The SerializationException for a member of the wrong JSON type, naming the member. */
-export function createSerializationError(key: string, expected: string): AwsApiError {
+function createSerializationError(key: string, expected: string): AwsApiError {
   return new AwsApiError('SerializationException', `${key}: expected ${expected}`);
 }
 
@@ -48,7 +48,7 @@ export function createConstraintError(key: string, constraint: string, shownValu
  * Checks a string against its length rule (shown in errors up to 100 characters unless sensitive).
  * @throws ValidationException when shorter than `rule.min` or longer than `rule.max`.
  */
-export function checkString(key: string, value: string, rule: StringRule): string {
+function checkString(key: string, value: string, rule: StringRule): string {
   const size = rule.bytes ? Buffer.byteLength(value, 'utf8') : value.length;
   const shown = rule.sensitive ? undefined : value.slice(0, 100);
   if (rule.min !== undefined && size < rule.min) {
@@ -146,7 +146,7 @@ export function readObjectList(input: RequestFields, key: string): RequestFields
  * An optional list of `minItems` to `maxItems` items, the items unchecked.
  * @throws SerializationException for a non-list, ValidationException for a count out of bounds.
  */
-export function readBoundedList(input: RequestFields, key: string, minItems: number, maxItems: number): unknown[] | undefined {
+function readBoundedList(input: RequestFields, key: string, minItems: number, maxItems: number): unknown[] | undefined {
   const list = readField(input, key, isList, 'a list');
   if (list !== undefined) checkItemCount(key, list, minItems, maxItems);
   return list;

@@ -7,9 +7,9 @@ import type { BusEvent, ServiceContext } from './types.js';
  * SecretBinary or RotationToken: callers pass request parameters without them.
  */
 
-export const SECRETS_MANAGER_SOURCE = 'aws.secretsmanager';
-export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
-export const SERVICE_EVENT_DETAIL_TYPE = 'AWS Service Event via CloudTrail';
+const SECRETS_MANAGER_SOURCE = 'aws.secretsmanager';
+const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+const SERVICE_EVENT_DETAIL_TYPE = 'AWS Service Event via CloudTrail';
 const EVENT_SOURCE = 'secretsmanager.amazonaws.com';
 
 /** Rotation outcomes Secrets Manager records as service events. */
@@ -19,7 +19,7 @@ export type RotationEventName = 'RotationStarted' | 'RotationSucceeded' | 'Rotat
 const eventTimeOf = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
 
 /** CloudTrail writes request and response members in camelCase (the first letter lowered, `ARN` as `arn`). */
-export function cloudTrailCase(value: unknown): unknown {
+function cloudTrailCase(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(cloudTrailCase);
   if (value instanceof Date) return value.toISOString();
   if (value === null || typeof value !== 'object') return value;

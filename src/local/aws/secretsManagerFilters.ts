@@ -16,7 +16,7 @@ import type { Tag } from './secretsManagerInput.js';
  * matches and no negated one does; several filters: all must match.
  */
 
-export const FILTER_KEYS = ['description', 'name', 'tag-key', 'tag-value', 'primary-region', 'owning-service', 'all'] as const;
+const FILTER_KEYS = ['description', 'name', 'tag-key', 'tag-value', 'primary-region', 'owning-service', 'all'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
 export interface SecretFilter {
@@ -88,7 +88,7 @@ function matchesValue(secret: FilterableSecret, key: FilterKey, value: string): 
 }
 
 /** Lower-cased words: split at punctuation/space, lower→upper case changes and letter/digit changes. */
-export function wordsOf(text: string): string[] {
+function wordsOf(text: string): string[] {
   return text
     .split(/[^a-zA-Z0-9]+/)
     .flatMap((chunk) => chunk.split(/(?<=[a-z])(?=[A-Z])|(?<=[a-zA-Z])(?=[0-9])|(?<=[0-9])(?=[a-zA-Z])/))

@@ -33,7 +33,7 @@ const TIERS = ['Standard', 'Advanced', 'Intelligent-Tiering'] as const;
 const SHOWN_ENUM_CHARS = 64;
 
 /** The account's AWS managed key for Parameter Store, used when a SecureString names none. */
-export const DEFAULT_SSM_KEY_ID = 'alias/aws/ssm';
+const DEFAULT_SSM_KEY_ID = 'alias/aws/ssm';
 
 const STANDARD_MAX_VALUE = 4096;
 const ADVANCED_MAX_VALUE = 8192;

@@ -8,10 +8,10 @@ import { AwsApiError, validation } from './types.js';
  */
 
 /** Deepest hierarchy AWS allows: `/L1/.../L14/name` is 15 levels. */
-export const MAX_HIERARCHY_LEVELS = 15;
+const MAX_HIERARCHY_LEVELS = 15;
 
 /** Longest name AWS accepts once the ARN prefix (`arn:aws:ssm:<region>:<account>:parameter/`) is counted. */
-export const MAX_NAME_WITH_ARN_PREFIX = 1011;
+const MAX_NAME_WITH_ARN_PREFIX = 1011;
 
 const SEGMENT = /^[a-zA-Z0-9_.-]+$/;
 

@@ -182,40 +182,24 @@ describe('matchesEventPattern', () => {
     ],
   ];
 
-  it.each(exact)('exact values: %s', (_name, pattern, event, expected) => {
-    // Act
-    const result = matchesEventPattern(pattern, event);
-    // Assess
-    expect(result).toBe(expected);
-  });
-
-  it.each(prefixSuffix)('prefix / suffix / equals-ignore-case: %s', (_name, pattern, event, expected) => {
-    expect(matchesEventPattern(pattern, event)).toBe(expected);
-  });
-
-  it.each(wildcard)('wildcard: %s', (_name, pattern, event, expected) => {
-    expect(matchesEventPattern(pattern, event)).toBe(expected);
-  });
-
-  it.each(anythingBut)('anything-but: %s', (_name, pattern, event, expected) => {
-    expect(matchesEventPattern(pattern, event)).toBe(expected);
-  });
-
-  it.each(exists)('exists: %s', (_name, pattern, event, expected) => {
-    expect(matchesEventPattern(pattern, event)).toBe(expected);
-  });
-
-  it.each(numeric)('numeric: %s', (_name, pattern, event, expected) => {
-    expect(matchesEventPattern(pattern, event)).toBe(expected);
-  });
-
-  it.each(cidr)('cidr: %s', (_name, pattern, event, expected) => {
-    expect(matchesEventPattern(pattern, event)).toBe(expected);
-  });
-
-  it.each(or)('$or and lists: %s', (_name, pattern, event, expected) => {
-    expect(matchesEventPattern(pattern, event)).toBe(expected);
-  });
+  const families: Array<[string, Case[]]> = [
+    ['exact values', exact],
+    ['prefix / suffix / equals-ignore-case', prefixSuffix],
+    ['wildcard', wildcard],
+    ['anything-but', anythingBut],
+    ['exists', exists],
+    ['numeric', numeric],
+    ['cidr', cidr],
+    ['$or and lists', or],
+  ];
+  for (const [family, cases] of families) {
+    it.each(cases)(`${family}: %s`, (_name, pattern, event, expected) => {
+      // Act
+      const result = matchesEventPattern(pattern, event);
+      // Assess
+      expect(result).toBe(expected);
+    });
+  }
 });
 
 describe('compileEventPattern', () => {

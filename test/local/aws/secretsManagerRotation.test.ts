@@ -29,7 +29,6 @@ interface RotationCall {
 
 let counter = 0;
 const uniqueName = (label: string) => `rotation-test/${label}-${++counter}`;
-const lambdaArnOf = (fn: string) => `arn:aws:lambda:us-east-1:000000000000:function:${fn}`;
 
 /**
  * A rotation function registered on the endpoint that records its calls and does what a
@@ -44,7 +43,7 @@ function registerRotator(t: TestAws, label: string) {
   let holdingNow!: () => void;
   const rotator = {
     functionName,
-    arn: lambdaArnOf(functionName),
+    arn: `arn:aws:lambda:${t.endpoint.region}:${t.endpoint.accountId}:function:${functionName}`,
     calls,
     failAt: undefined as string | undefined,
     holdAt: undefined as string | undefined,
@@ -79,7 +78,7 @@ function registerRotator(t: TestAws, label: string) {
       }
     }
     if (e.Step === 'finishSecret') {
-      const stages = (await t.sm.send(new DescribeSecretCommand({ SecretId: e.SecretId }))).VersionIdsToStages ?? {};
+      const stages = await readVersionStages(t, e.SecretId);
       const current = Object.keys(stages).find((v) => stages[v]!.includes('AWSCURRENT'));
       if (current !== e.ClientRequestToken) {
         await t.sm.send(
