@@ -1,6 +1,6 @@
 import { ECSClient, CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { startAwsEndpoint } from '../src/local/aws/server.js';
+import { startAwsEndpoint } from '../local/aws/server.js';
 import type { Change } from '../src/redeploy/change.js';
 import type { RedeployDeps } from '../src/redeploy/deps.js';
 import { redeployForChange } from '../src/redeploy/redeployForChange.js';

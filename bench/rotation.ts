@@ -1,8 +1,8 @@
 import { CreateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
-import { startAwsEndpoint } from '../src/local/aws/server.js';
-import { startPostgres } from '../src/local/postgres.js';
-import { createStackClients } from '../src/local/stackClients.js';
+import { startAwsEndpoint } from '../local/aws/server.js';
+import { startPostgres } from '../local/postgres.js';
+import { createStackClients } from '../local/stackClients.js';
 import { createPostgresGateway } from '../src/postgres/gateway.js';
 import { runRotationStep } from '../src/rotation/rotate.js';
 import { RotationEventSchema } from '../src/events.js';

@@ -3,7 +3,7 @@ import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import pLimit from 'p-limit';
 import { createEventBridgeClient, createSecretsManagerClient, createSsmClient } from '../src/aws.js';
-import { startAwsEndpoint } from '../src/local/aws/server.js';
+import { startAwsEndpoint } from '../local/aws/server.js';
 import { reconcileAll } from '../src/sync/reconcileAll.js';
 import type { Bench } from './types.js';
 

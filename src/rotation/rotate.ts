@@ -32,9 +32,7 @@ export async function runRotationStep(deps: RotationDeps, event: RotationEvent):
   const stages = guardRotationState(meta, secretArn, step, token);
   const done = (result: string): StepOutcome => ({ secretArn, step, token, result });
 
-  if (stages.includes(AWSCURRENT) && !(step === 'finishSecret' && stages.includes(AWSPENDING))) {
-    return done('already-current');
-  }
+  if (stages.includes(AWSCURRENT) && !isFinishCutShort(step, stages)) return done('already-current');
   switch (step) {
     case 'createSecret':
       return done(await createSecret(deps, secretArn, token, meta.Tags));
@@ -46,6 +44,11 @@ export async function runRotationStep(deps: RotationDeps, event: RotationEvent):
       // No value read here: createSecret recorded the strategy as a tag (11 calls per rotation).
       return done(await finishSecret(deps, meta, token, recordedStrategyOf(meta.Tags)));
   }
+}
+
+/** A finish cut short (crash between moving AWSCURRENT and removing AWSPENDING) leaves AWSPENDING on the AWSCURRENT version. */
+function isFinishCutShort(step: RotationStep, stages: readonly string[]): boolean {
+  return step === 'finishSecret' && stages.includes(AWSCURRENT) && stages.includes(AWSPENDING);
 }
 
 /**

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { createStackClients, type StackClients } from '../../src/local/stackClients.js';
+import { createStackClients, type StackClients } from '../../local/stackClients.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const TSX_CLI = new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname;
@@ -16,9 +16,9 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-/** Starts `npm run aws`'s entry (tsx src/local/aws/main.ts) with `args`; the process group is its own. */
+/** Starts `npm run aws`'s entry (tsx local/aws/main.ts) with `args`; the process group is its own. */
 function startMain(args: string[]): Running {
-  const child = spawn(process.execPath, [TSX_CLI, 'src/local/aws/main.ts', ...args], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [TSX_CLI, 'local/aws/main.ts', ...args], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, LocalPostgresError, type LocalPostgres } from '../../src/local/postgres.js';
+import { startPostgres, LocalPostgresError, type LocalPostgres } from '../../local/postgres.js';
 
 async function query(server: LocalPostgres, sql: string, options: { host?: string; ssl?: pg.ClientConfig['ssl'] } = {}) {
   const client = new pg.Client({

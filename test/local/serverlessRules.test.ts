@@ -10,7 +10,7 @@ import {
   scheduledRulesFromServerless,
   ServerlessRulesError,
   type ScheduledRule,
-} from '../../src/local/serverlessRules.js';
+} from '../../local/serverlessRules.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 const ROUTING = fixture('serverless-routing.yml');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createOfflineInvoker } from '../../src/local/offlineInvoker.js';
+import { createOfflineInvoker } from '../../local/offlineInvoker.js';
 
 /** An invoker whose calls finish only when the test says so, and that tracks how many run at once. */
 function controlledInvoke() {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { EventEnvelope } from '../../src/local/aws/types.js';
-import type { InvocationRecord } from '../../src/local/offlineInvoker.js';
-import { startTimeline } from '../../src/local/timeline.js';
+import type { EventEnvelope } from '../../local/aws/types.js';
+import type { InvocationRecord } from '../../local/offlineInvoker.js';
+import { startTimeline } from '../../local/timeline.js';
 
 const SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:app/db-AbCdEf';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type LocalPostgres } from '../../src/local/postgres.js';
+import { startPostgres, type LocalPostgres } from '../../local/postgres.js';
 import { closeClient, connectClient, type DbCredentials } from '../../src/postgres/connect.js';
 import { DatabaseConnectionError, DatabaseLoginError } from '../../src/postgres/errors.js';
 import type { SslMode } from '../../src/secret.js';

@@ -313,13 +313,14 @@ describe('redeployForChange under failures', () => {
     // Prepare
     const names = await smallCluster(aws, 'deleted', 3);
     const ecs = createEcsClient({ endpoint: aws.endpoint.url, region: aws.endpoint.region, maxAttempts: 3 });
-    let deleted = false;
-    // Just before the first UpdateService leaves, svc-01 is deleted through the real API.
+    let deletion: Promise<unknown> | undefined;
+    // Before any UpdateService leaves, svc-01 is deleted through the real API (every restart
+    // waits for it: they run concurrently, and one sent before the delete would succeed).
     ecs.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName === 'UpdateServiceCommand' && !deleted) {
-          deleted = true;
-          await aws.ecs.send(new DeleteServiceCommand({ cluster: 'deleted', service: 'svc-01', force: true }));
+        if (context.commandName === 'UpdateServiceCommand') {
+          deletion ??= aws.ecs.send(new DeleteServiceCommand({ cluster: 'deleted', service: 'svc-01', force: true }));
+          await deletion;
         }
         return next(args);
       },

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { useTestAws, type TestAws } from '../support/endpoint.js';
 import { createLoginRole, uniqueName, usePostgres, withAdmin } from '../support/postgres.js';
 import { runRotationStep } from '../../src/rotation/rotate.js';
-import { startPostgres, type LocalPostgres } from '../../src/local/postgres.js';
+import { startPostgres, type LocalPostgres } from '../../local/postgres.js';
 import type { RotationStep } from '../../src/events.js';
 import {
   logsIn,

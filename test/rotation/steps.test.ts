@@ -1,27 +1,8 @@
-import { createHash } from 'node:crypto';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { useTestAws, type TestAws } from '../support/endpoint.js';
+import { useTestAws } from '../support/endpoint.js';
 import { ROTATION_STEPS, type RotationStep } from '../../src/events.js';
 import { runRotationStep } from '../../src/rotation/rotate.js';
-import { logsIn, rotationDeps, seedSecret, stagesOf, startPausedRotation } from '../support/rotation.js';
-
-/** Stages, a digest of every version's value and who logs in: enough to compare states without printing secrets. */
-async function snapshot(aws: TestAws, secretArn: string) {
-  const stages = await stagesOf(aws, secretArn);
-  const db = rotationDeps(aws).db;
-  const versions: Record<string, { stages: string[]; digest: string | null; logsIn: boolean | null }> = {};
-  for (const [id, s] of Object.entries(stages)) {
-    const v = await aws.sm.send(new GetSecretValueCommand({ SecretId: secretArn, VersionId: id })).catch(() => undefined);
-    const value = v?.SecretString ? (JSON.parse(v.SecretString) as { username: string; password: string }) : undefined;
-    versions[id] = {
-      stages: [...s].sort(),
-      digest: value ? createHash('sha256').update(v!.SecretString!).digest('hex') : null,
-      logsIn: value ? await logsIn(db, value) : null,
-    };
-  }
-  return versions;
-}
+import { rotationDeps, seedSecret, snapshotSecret, startPausedRotation } from '../support/rotation.js';
 
 describe.each([
   ['single user', false],
@@ -39,9 +20,9 @@ describe.each([
     }
     // Act
     await runRotationStep(deps, { SecretId: secret.arn, ClientRequestToken: token, Step: step });
-    const once = await snapshot(aws, secret.arn);
+    const once = await snapshotSecret(aws, secret.arn);
     const again = await runRotationStep(deps, { SecretId: secret.arn, ClientRequestToken: token, Step: step });
-    const twice = await snapshot(aws, secret.arn);
+    const twice = await snapshotSecret(aws, secret.arn);
     // Assess
     expect(twice).toEqual(once);
     const expected = { createSecret: 'kept', setSecret: 'already-set', testSecret: 'tested', finishSecret: 'already-current' }[step];

@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
 import { CreateClusterCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import type { AwsEndpointOptions } from '../../src/local/aws/server.js';
+import type { AwsEndpointOptions } from '../../local/aws/server.js';
 import { startTestAws, type TestAws } from './endpoint.js';
 
 /**

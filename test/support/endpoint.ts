@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { startAwsEndpoint, type AwsEndpoint, type AwsEndpointOptions } from '../../src/local/aws/server.js';
+import { startAwsEndpoint, type AwsEndpoint, type AwsEndpointOptions } from '../../local/aws/server.js';
 import {
   createEcsClient,
   createEventBridgeClient,

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startPostgres } from '../../src/local/postgres.js';
+import { startPostgres } from '../../local/postgres.js';
 
 /** The shared test server, as suites receive it through `inject('postgres')` (see test/support/postgres.ts). */
 export interface ProvidedPostgres {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import type { TestAws } from './endpoint.js';
@@ -135,4 +136,21 @@ export async function startPausedRotation(aws: TestAws, secretArn: string): Prom
   );
   await aws.endpoint.idle(10_000);
   return out.VersionId!;
+}
+
+/** Stages, a digest of every version's value and who logs in: enough to compare states without printing secrets. */
+export async function snapshotSecret(aws: TestAws, secretArn: string) {
+  const stages = await stagesOf(aws, secretArn);
+  const db = rotationDeps(aws).db;
+  const versions: Record<string, { stages: string[]; digest: string | null; logsIn: boolean | null }> = {};
+  for (const [id, s] of Object.entries(stages)) {
+    const v = await aws.sm.send(new GetSecretValueCommand({ SecretId: secretArn, VersionId: id })).catch(() => undefined);
+    const value = v?.SecretString ? (JSON.parse(v.SecretString) as { username: string; password: string }) : undefined;
+    versions[id] = {
+      stages: [...s].sort(),
+      digest: value ? createHash('sha256').update(v!.SecretString!).digest('hex') : null,
+      logsIn: value ? await logsIn(db, value) : null,
+    };
+  }
+  return versions;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { recordInvocations, useFreshTestAws } from '../../support/awsFixtures.js';
-import type { EventEnvelope } from '../../../src/local/aws/types.js';
+import type { EventEnvelope } from '../../../local/aws/types.js';
 
 /** Each test gets an endpoint of its own; one attempt, so a refusal is not retried. */
 const freshAws = useFreshTestAws(1);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { useTestAws } from '../../support/endpoint.js';
 import { recordInvocations } from '../../support/awsFixtures.js';
-import { rulesFromServerless } from '../../../src/local/serverlessRules.js';
+import { rulesFromServerless } from '../../../local/serverlessRules.js';
 
 const ROUTING = readFileSync(new URL('../../fixtures/serverless-routing.yml', import.meta.url), 'utf8');
 

@@ -4,7 +4,7 @@ import {
   EventPatternError,
   matchesEventPattern,
   parseEventPattern,
-} from '../../../src/local/aws/eventPattern.js';
+} from '../../../local/aws/eventPattern.js';
 
 /** A full EventBridge envelope around `detail`. */
 const envelope = (detail: Record<string, unknown>, overrides: Record<string, unknown> = {}) => ({

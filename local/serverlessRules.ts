@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parse, type CollectionTag, type ScalarTag } from 'yaml';
-import { KeyrollError } from '../errors.js';
+import { KeyrollError } from '../src/errors.js';
 import { compileEventPattern, EventPatternError } from './aws/eventPattern.js';
 import type { EventRule } from './aws/eventBridge.js';
 import type { LambdaInvoker } from './aws/types.js';

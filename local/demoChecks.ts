@@ -1,10 +1,10 @@
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParametersCommand } from '@aws-sdk/client-ssm';
-import { createPostgresGateway } from '../postgres/gateway.js';
-import { AWSCURRENT, AWSPREVIOUS, parseSecretString, portOf, dbnameOf, sslModeOf, type PostgresSecret } from '../secret.js';
-import { credentialsOf, errorName } from '../rotation/secretValues.js';
-import { buildConnectionUrl } from '../sync/connectionUrl.js';
+import { createPostgresGateway } from '../src/postgres/gateway.js';
+import { AWSCURRENT, AWSPREVIOUS, parseSecretString, portOf, dbnameOf, sslModeOf, type PostgresSecret } from '../src/secret.js';
+import { credentialsOf, errorName } from '../src/rotation/secretValues.js';
+import { buildConnectionUrl } from '../src/sync/connectionUrl.js';
 import type { EventEnvelope } from './aws/types.js';
 import { DEMO_CLUSTER, type Demo, type DemoSecret } from './demoSeed.js';
 import type { LocalPostgres } from './postgres.js';

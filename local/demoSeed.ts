@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { KeyrollError } from '../errors.js';
-import { closeClient, connectClient } from '../postgres/connect.js';
-import { scramSha256Verifier } from '../postgres/scramSha256Verifier.js';
-import { TAG_KMS_KEY, TAG_MASTER, TAG_SSM_PATH, TAG_SSM_PLAIN } from '../secret.js';
+import { KeyrollError } from '../src/errors.js';
+import { closeClient, connectClient } from '../src/postgres/connect.js';
+import { scramSha256Verifier } from '../src/postgres/scramSha256Verifier.js';
+import { TAG_KMS_KEY, TAG_MASTER, TAG_SSM_PATH, TAG_SSM_PLAIN } from '../src/secret.js';
 import type { LocalPostgres } from './postgres.js';
 import type { StackClients } from './stackClients.js';
 

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { KeyrollError } from '../errors.js';
+import { KeyrollError } from '../src/errors.js';
 
 /** A port the local stack needs, and what to tell the user about it. */
 export interface StackPort {

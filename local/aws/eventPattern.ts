@@ -6,7 +6,7 @@
  * match inside the same array element).
  */
 import { BlockList, isIP } from 'node:net';
-import { KeyrollError } from '../../errors.js';
+import { KeyrollError } from '../../src/errors.js';
 
 /** A parsed event pattern: field names mapped to value arrays or nested patterns. */
 export type EventPattern = Record<string, unknown>;

@@ -7,7 +7,7 @@ import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { checkDemo, snapshotDemo, type DemoCheck } from './demoChecks.js';
 import { seedDemo, waitForSteadyState, type Demo } from './demoSeed.js';
-import type { FunctionKey, LocalStack } from './stack.js';
+import type { FunctionKey, DevStack } from './devStack.js';
 import { startTimeline } from './timeline.js';
 
 /** What a demo run did and found. */
@@ -37,7 +37,7 @@ const short = (id: string | undefined) => (id ?? '?').slice(0, 8);
  * A pipeline that fails or stalls is not thrown: it shows in the timeline and the checks.
  * @throws DemoSeedError when the demo cannot be seeded; SDK errors when RotateSecret is refused.
  */
-export async function runDemo(stack: LocalStack, options: DemoOptions): Promise<DemoReport> {
+export async function runDemo(stack: DevStack, options: DemoOptions): Promise<DemoReport> {
   const { print } = options;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const { clients } = stack;
@@ -112,7 +112,7 @@ function abortedBy(signal: AbortSignal | undefined): Promise<never> {
   });
 }
 
-async function restartedServices(stack: LocalStack, demo: Demo, before: Map<string, string>): Promise<string[]> {
+async function restartedServices(stack: DevStack, demo: Demo, before: Map<string, string>): Promise<string[]> {
   const out = await stack.clients.ecs.send(new DescribeServicesCommand({ cluster: demo.services[0]?.cluster, services: demo.services.map((s) => s.arn) }));
   return (out.services ?? [])
     .filter((s) => {
