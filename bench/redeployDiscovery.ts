@@ -6,6 +6,7 @@ import type { RedeployDeps } from '../src/redeploy/deps.js';
 import { redeployForChange } from '../src/redeploy/redeployForChange.js';
 import { createTaskDefinitionCache } from '../src/redeploy/taskDefinitionCache.js';
 import type { Bench } from './types.js';
+import { createRateLimiter } from '../src/rateLimiter.js';
 
 const SERVICES = 500;
 const TASK_DEFINITIONS = 50;
@@ -42,6 +43,7 @@ export const run: Bench = async () => {
       ecs,
       eventBridge: new EventBridgeClient(common),
       taskDefinitionCache: createTaskDefinitionCache(),
+      pacing: { reads: createRateLimiter(1000), updates: createRateLimiter(1000) },
       settings: { clusters: [CLUSTER], concurrency: CONCURRENCY, wait: false, waitTimeoutMs: 0, dryRun: false, eventBusName: 'default' },
     };
 

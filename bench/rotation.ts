@@ -7,7 +7,7 @@ import { createPostgresGateway } from '../src/postgres/gateway.js';
 import { runRotationStep } from '../src/rotation/rotate.js';
 import { RotationEventSchema } from '../src/events.js';
 import { DEFAULT_EXCLUDE_CHARACTERS } from '../src/config.js';
-import { TAG_MASTER } from '../src/secret.js';
+import { TAG_MASTER } from '../src/tags.js';
 import type { Bench } from './types.js';
 
 const ROTATIONS = 20;

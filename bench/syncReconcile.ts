@@ -55,7 +55,7 @@ export const run: Bench = async () => {
       ssm,
       eventBridge: createEventBridgeClient(o),
       logger: new Logger({ serviceName: 'keyroll-bench', logLevel: 'SILENT' }),
-      settings: { putTps: QUOTA_TPS, eventBusName: 'default', pathPrefixes: [] },
+      settings: { putTps: QUOTA_TPS, eventBusName: 'default', mirrorRules: { prefix: '/', bindings: new Map() } },
     });
     const durationMs = performance.now() - started;
     await endpoint.idle(30_000);

@@ -3,7 +3,8 @@ import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-se
 import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import { createPostgresGateway } from '../src/postgres/gateway.js';
 import { AWSCURRENT, AWSPREVIOUS, parseSecretString, portOf, dbnameOf, sslModeOf, type PostgresSecret } from '../src/secret.js';
-import { credentialsOf, errorName } from '../src/rotation/secretValues.js';
+import { credentialsOf } from '../src/rotation/secretValues.js';
+import { errorText } from '../src/errors.js';
 import { buildConnectionUrl } from '../src/sync/connectionUrl.js';
 import type { EventEnvelope } from './aws/types.js';
 import { DEMO_CLUSTER, type Demo, type DemoSecret } from './demoSeed.js';
@@ -68,7 +69,7 @@ export async function checkDemo(deps: DemoCheckDeps, demo: Demo, before: DemoSna
       const out = await work();
       checks.push(...(Array.isArray(out) ? out : [out]));
     } catch (err) {
-      checks.push({ ok: false, text: `${failText}: ${errorName(err)}` });
+      checks.push({ ok: false, text: `${failText}: ${errorText(err)}` });
     }
   };
 

@@ -11,7 +11,7 @@ import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, Re
 import { KeyrollError } from '../src/errors.js';
 import { closeClient, connectClient } from '../src/postgres/connect.js';
 import { scramSha256Verifier } from '../src/postgres/scramSha256Verifier.js';
-import { TAG_KMS_KEY, TAG_MASTER, TAG_SSM_PATH, TAG_SSM_PLAIN } from '../src/secret.js';
+import { TAG_KMS_KEY, TAG_MASTER, TAG_SSM_PATH, TAG_SSM_PLAIN } from '../src/tags.js';
 import type { LocalPostgres } from './postgres.js';
 import type { StackClients } from './stackClients.js';
 

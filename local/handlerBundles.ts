@@ -29,7 +29,7 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 /**
  * The esbuild options serverless.yml's `custom.esbuild` gives serverless-esbuild (bundle, minify,
- * keepNames, sourcemap, format, platform, target, banner, external), so tests and benchmarks
+ * keepNames, sourcemap, format, platform, target, banner, external, mainFields), so tests and benchmarks
  * build exactly what deploys, and a change there reaches them.
  * @throws HandlerBundleError when serverless.yml cannot be read or has no `custom.esbuild`.
  */
@@ -49,6 +49,7 @@ export async function deployedEsbuildOptions(serviceDir = process.cwd()): Promis
   const sourcemap = pick('sourcemap', (v): v is boolean | 'linked' | 'inline' | 'external' | 'both' => isBool(v) || isString(v));
   const banner = pick('banner', isObject);
   const external = pick('external', (v): v is string[] => Array.isArray(v) && v.every(isString));
+  const mainFields = pick('mainFields', (v): v is string[] => Array.isArray(v) && v.every(isString));
   return {
     bundle: pick('bundle', isBool) ?? true,
     minify: pick('minify', isBool) ?? false,
@@ -59,6 +60,7 @@ export async function deployedEsbuildOptions(serviceDir = process.cwd()): Promis
     target: pick('target', isString) ?? 'node22',
     ...(banner ? { banner: banner as Record<string, string> } : {}),
     ...(external ? { external } : {}),
+    ...(mainFields ? { mainFields } : {}),
   };
 }
 

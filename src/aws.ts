@@ -2,6 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 
 /**
  * Options shared by every client. The endpoint is normally left unset: the SDK reads
@@ -27,6 +28,7 @@ export const createSecretsManagerClient = (o: ClientOptions = {}) => new Secrets
 export const createSsmClient = (o: ClientOptions = {}) => new SSMClient(common(o));
 export const createEcsClient = (o: ClientOptions = {}) => new ECSClient(common(o));
 export const createEventBridgeClient = (o: ClientOptions = {}) => new EventBridgeClient(common(o));
+export const createLambdaClient = (o: ClientOptions = {}) => new LambdaClient(common(o));
 
 /** Splits a list into consecutive slices of at most `size` items, for AWS APIs' per-call limits. */
 export function chunkList<T>(items: readonly T[], size: number): T[][] {

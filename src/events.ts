@@ -14,6 +14,8 @@ export const EVENT_SOURCE = 'keyroll';
 export const DETAIL_SECRET_ROTATED = 'Secret Rotated';
 export const DETAIL_SECRET_SYNCED = 'Secret Synced';
 export const DETAIL_SERVICES_REDEPLOYED = 'Services Redeployed';
+/** A reconcile that ran out of time hands the secrets it did not reach to the next run. */
+export const DETAIL_RECONCILE_CONTINUED = 'Reconcile Continued';
 
 // ---------------------------------------------------------------------------
 // Consumed: the rotation function's event (Secrets Manager invokes it directly).
@@ -21,8 +23,17 @@ export const DETAIL_SERVICES_REDEPLOYED = 'Services Redeployed';
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
 
+// Secrets Manager's own bound on a secret id (name or ARN).
+const MAX_SECRET_ID = 2048;
+const SecretIdSchema = z
+  .string({ error: 'SecretId must be a string' })
+  .check(
+    z.minLength(1, { error: 'SecretId is empty' }),
+    z.maxLength(MAX_SECRET_ID, { error: (i) => `SecretId must be at most ${MAX_SECRET_ID} characters, got ${String((i.input as string).length)}` }),
+  );
+
 export const RotationEventSchema = z.object({
-  SecretId: z.string({ error: 'SecretId must be a string' }).check(z.minLength(1, { error: 'SecretId is empty' })),
+  SecretId: SecretIdSchema,
   ClientRequestToken: z
     .string({ error: 'ClientRequestToken must be a string' })
     .check(
@@ -36,6 +47,35 @@ export const RotationEventSchema = z.object({
 });
 export type RotationEvent = z.output<typeof RotationEventSchema>;
 
+/**
+ * What sync's reconcile and `keyroll doctor --fix` send the rotate function (a direct invoke) to
+ * heal an AWSPENDING a failed rotation left behind: only the rotate function logs in to databases
+ * and moves stages. It names the secret and nothing else; everything is read again from Secrets Manager.
+ */
+export const HEAL_STALE_PENDING = 'heal-stale-pending';
+export const HealStalePendingRequestSchema = z.object({
+  action: z.literal(HEAL_STALE_PENDING),
+  SecretId: SecretIdSchema,
+  dryRun: z.optional(z.boolean()),
+});
+export type HealStalePendingRequest = z.output<typeof HealStalePendingRequestSchema>;
+
+/**
+ * Every event the rotate function takes: a heal request (it has `action`), else a rotation step
+ * from Secrets Manager, each reported with its own schema's messages.
+ */
+export const RotateFunctionEventSchema = z.pipe(
+  z.unknown(),
+  z.transform((event, ctx): HealStalePendingRequest | RotationEvent => {
+    const isHeal = typeof event === 'object' && event !== null && 'action' in event;
+    const parsed = (isHeal ? HealStalePendingRequestSchema : RotationEventSchema).safeParse(event);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.issues.push({ code: 'custom', path: issue.path.map(String), message: issue.message, input: event });
+    return z.NEVER;
+  }),
+);
+export type RotateFunctionEvent = z.output<typeof RotateFunctionEventSchema>;
+
 // ---------------------------------------------------------------------------
 // Emitted by keyroll (detail schemas). No field ever carries a secret value.
 
@@ -46,6 +86,8 @@ export const SecretRotatedDetailSchema = z.object({
   previousVersionId: z.nullable(z.string()),
   strategy: z.enum(['single-user', 'alternating-users']),
   rotatedAt: z.string(),
+  /** Whether the secret asks to be mirrored (keyroll:ssm-path): its "Secret Synced" then redeploys, and redeploy's rule skips this event. */
+  mirrored: z.optional(z.boolean()),
 });
 export type SecretRotatedDetail = z.output<typeof SecretRotatedDetailSchema>;
 
@@ -58,16 +100,29 @@ export const SecretSyncedDetailSchema = z.object({
 });
 export type SecretSyncedDetail = z.output<typeof SecretSyncedDetailSchema>;
 
+// A continuation names secrets only; each is checked again against ListSecrets before it is touched.
+export const ReconcileContinuedDetailSchema = z.object({
+  secretArns: z.array(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.maxLength(10_000)),
+});
+export type ReconcileContinuedDetail = z.output<typeof ReconcileContinuedDetailSchema>;
+
 export const ServiceDecisionSchema = z.object({
   cluster: z.string(),
   service: z.string(),
   reason: z.string(),
 });
+/**
+ * Bounded whatever the fleet: `counts` are exact, each list holds at most SERVICES_LISTED_MAX
+ * services (`truncated` says when one was cut), so an entry stays far under EventBridge's limit.
+ */
+export const SERVICES_LISTED_MAX = 100;
 export const ServicesRedeployedDetailSchema = z.object({
   secretArn: z.nullable(z.string()),
   parameters: z.array(z.string()),
   versionId: z.nullable(z.string()),
   dryRun: z.boolean(),
+  counts: z.object({ restarted: z.number(), skipped: z.number(), failed: z.number() }),
+  truncated: z.boolean(),
   restarted: z.array(ServiceDecisionSchema),
   skipped: z.array(ServiceDecisionSchema),
   failed: z.array(ServiceDecisionSchema),
@@ -76,8 +131,8 @@ export type ServicesRedeployedDetail = z.output<typeof ServicesRedeployedDetailS
 
 /** Builds one PutEvents entry for a keyroll event. */
 export function keyrollEventEntry(
-  detailType: typeof DETAIL_SECRET_ROTATED | typeof DETAIL_SECRET_SYNCED | typeof DETAIL_SERVICES_REDEPLOYED,
-  detail: SecretRotatedDetail | SecretSyncedDetail | ServicesRedeployedDetail,
+  detailType: typeof DETAIL_SECRET_ROTATED | typeof DETAIL_SECRET_SYNCED | typeof DETAIL_SERVICES_REDEPLOYED | typeof DETAIL_RECONCILE_CONTINUED,
+  detail: SecretRotatedDetail | SecretSyncedDetail | ServicesRedeployedDetail | ReconcileContinuedDetail,
   busName: string,
   resources: string[] = [],
 ): PutEventsRequestEntry {
@@ -139,6 +194,14 @@ export function secretIdOfCloudTrail(d: CloudTrailSecretsManagerDetail): string 
     undefined
   );
 }
+
+/** Secrets Manager's native event when a staging label (AWSCURRENT among them) moves to a new version; no CloudTrail needed. */
+export const DETAIL_SECRET_LABEL_UPDATED = 'Secret Label Updated';
+export const SecretLabelUpdatedDetailSchema = z.looseObject({
+  name: z.string(),
+  labelUpdated: z.string(),
+  versionId: z.string(),
+});
 
 /** SSM's own "Parameter Store Change" event. */
 export const ParameterStoreChangeDetailSchema = z.object({

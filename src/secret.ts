@@ -6,19 +6,11 @@ export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';
 export const AWSPREVIOUS = 'AWSPREVIOUS';
 
-/** Tags keyroll reads on a secret. */
-export const TAG_SSM_PATH = 'keyroll:ssm-path';
-export const TAG_SSM_KEYS = 'keyroll:ssm-keys';
-export const TAG_SSM_PLAIN = 'keyroll:ssm-plain';
-export const TAG_KMS_KEY = 'keyroll:kms-key';
-export const TAG_STRATEGY = 'keyroll:strategy';
-export const TAG_MASTER = 'keyroll:master';
-
 /**
- * How sync describes the parameters it writes (`keyroll: secret <arn> version <id>`); redeploy
- * recognises keyroll's own writes by it and leaves them to the "Secret Synced" that follows.
+ * How long an AWSPENDING outside AWSCURRENT must sit untouched before it counts as stale (left by
+ * a failed rotation, not a rotation in progress): four steps of at most 15 minutes each.
  */
-export const MIRRORED_DESCRIPTION_PREFIX = 'keyroll: secret ';
+export const STALE_PENDING_GRACE_MS = 60 * 60 * 1000;
 
 /** PostgreSQL's limit on identifier length (NAMEDATALEN - 1). */
 export const MAX_ROLE_NAME_LENGTH = 63;
@@ -127,19 +119,4 @@ export function pendingVersionOf(versions: Record<string, string[]> | undefined)
 /** The stricter of two TLS modes (disable < prefer < require < verify-ca < verify-full). */
 export function stricterSslMode(a: SslMode, b: SslMode): SslMode {
   return SSL_MODES.indexOf(a) >= SSL_MODES.indexOf(b) ? a : b;
-}
-
-/**
- * Replaces every occurrence of the given secret values in a text. Used on the rare
- * strings built from foreign messages (driver errors), as a last line of defence.
- */
-export function redact(text: string, values: ReadonlyArray<string | undefined>): string {
-  let out = text;
-  for (const v of values) {
-    if (!v || v.length < 4) continue;
-    out = out.split(v).join('[REDACTED]');
-    const enc = encodeURIComponent(v);
-    if (enc !== v) out = out.split(enc).join('[REDACTED]');
-  }
-  return out;
 }

@@ -1,6 +1,7 @@
 /**
  * `npm run aws`: the local AWS endpoint alone (Secrets Manager, SSM Parameter Store, ECS,
- * EventBridge) on 127.0.0.1, for the AWS CLI, SDK scripts or a serverless-offline of your own.
+ * EventBridge, SQS, RDS) on 127.0.0.1, for the AWS CLI, SDK scripts or a serverless-offline
+ * of your own.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -20,12 +21,21 @@ Runs the local AWS endpoint on 127.0.0.1 until Ctrl-C.
                           (default file ./serverless.yml) to Lambda functions behind --lambda-url
   --stage <s>             stage for serverless.yml's names and \${sls:stage} (default local)
   --param <name=value>    a serverless.yml \${param:...} value (repeatable)
-  --lambda-url <url>      Lambda invoke API of the functions (default http://127.0.0.1:3002,
-                          serverless-offline's)
+  --lambda-url <url>      Lambda invoke API through which the endpoint invokes functions: rotation
+                          functions (RotateSecret's RotationLambdaARN) and rule targets
+                          (default http://127.0.0.1:3002, serverless-offline's); a failed
+                          invocation is reported on stderr
   --ecs-rollout-ms <n>    how long an ECS deployment takes to complete (default 1500)
   -h, --help`;
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
+
+/** An invocation error in one line; a refused connection's message can be empty, its code is not. */
+function describeError(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const text = error.message || code || error.name;
+  return code && !text.includes(code) ? `${text} (${code})` : text;
+}
 
 function integer(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -94,7 +104,10 @@ async function main(): Promise<number> {
       kmsKeys: values['kms-key'],
       rules,
       ecs: { rolloutMs },
-      ...(rules.length > 0 ? { lambdaFallback: createLambdaInvoker(values['lambda-url']) } : {}),
+      // Every function without an in-process handler (all of them here) runs behind the Lambda URL.
+      lambdaFallback: createLambdaInvoker(values['lambda-url']),
+      onLambdaFailure: (functionName, error) =>
+        process.stderr.write(`✘ Lambda function ${functionName} (through ${values['lambda-url']}): ${describeError(error)}\n`),
     });
   } catch (err) {
     process.stderr.write(`✘ the local AWS endpoint did not start: ${(err as Error).message}\n`);
@@ -105,7 +118,9 @@ async function main(): Promise<number> {
 
   const url = endpoint.url;
   print(`Local AWS endpoint on ${url} (region ${endpoint.region}, account ${endpoint.accountId})`);
-  print('  Secrets Manager, SSM Parameter Store, ECS and EventBridge over AWS JSON 1.1; state lives in memory until it stops.');
+  print('  Secrets Manager, SSM Parameter Store, ECS and EventBridge (AWS JSON 1.1), SQS (AWS JSON 1.0) and RDS (AWS Query);');
+  print('  state lives in memory until it stops.');
+  print(`  Lambda functions (rotation, rule targets) are invoked through ${values['lambda-url']}`);
   print(`  KMS keys: alias/aws/ssm${values['kms-key'].length ? `, ${values['kms-key'].join(', ')}` : ''}`);
   if (rulesFrom) {
     print(`  ${rules.length} EventBridge rule(s) from ${rulesFrom} (stage ${values.stage}), targets invoked through ${values['lambda-url']}:`);

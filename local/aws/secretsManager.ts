@@ -14,12 +14,14 @@ import { readTags, readVersionId, requireSecretId, requireSecretName, type Tag }
 import { matchesFilters, readFilters, type SecretFilter } from './secretsManagerFilters.js';
 import { describeRules, nextRotationDate, readRotationRules, type RotationRules } from './secretsManagerSchedule.js';
 import { generateRandomPassword } from './secretsManagerPassword.js';
-import { apiCallEvent, rotationEvent } from './secretsManagerEvents.js';
+import { apiCallEvent, labelUpdatedEvent, rotationEvent } from './secretsManagerEvents.js';
 
 const AWSCURRENT = 'AWSCURRENT';
 const AWSPENDING = 'AWSPENDING';
 const AWSPREVIOUS = 'AWSPREVIOUS';
 const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+/** The labels whose moves Secrets Manager announces with no "Secret Label Updated" event, as AWS documents. */
+const UNANNOUNCED_LABELS: readonly string[] = [AWSPENDING, AWSPREVIOUS];
 type RotationStep = (typeof ROTATION_STEPS)[number];
 
 /** One version of a secret as the emulation exposes it: never its value. */
@@ -31,12 +33,30 @@ export interface SecretVersionInfo {
   createdDate: Date;
 }
 
+/** A secret another AWS service creates and manages (see {@link SecretsManagerEmulation.createManagedSecret}). */
+export interface ManagedSecretSpec {
+  /** As the service names it: its prefix and `!`, e.g. `rds!db-<uuid>`. */
+  name: string;
+  /** The service's id, answered as OwningService and tagged `aws:secretsmanager:owningService` (`rds`). */
+  owningService: string;
+  secretString: string;
+  description?: string;
+  /** A KMS key id, key ARN or alias known to the endpoint; the AWS managed key when absent. */
+  kmsKeyId?: string;
+  /** Tags the service sets (RDS: `aws:rds:primaryDBInstanceArn`), before the owning-service tag. */
+  tags?: Tag[];
+  /** The service's managed rotation schedule, shown by DescribeSecret (RotationEnabled, no Lambda ARN). */
+  rotationRules?: RotationRules;
+}
+
 /**
  * Secrets Manager (AWS JSON 1.1, target prefix `secretsmanager`): secrets with versions and
  * staging labels, tags, scheduled deletion, filters and pagination, GetRandomPassword, and
  * Lambda rotation driven the way Secrets Manager drives it (createSecret, setSecret,
  * testSecret, finishSecret in the background). Mutating calls and rotation outcomes are
- * published on the endpoint's bus as the CloudTrail events EventBridge delivers.
+ * published on the endpoint's bus as the CloudTrail events EventBridge delivers, and every
+ * move of a staging label other than AWSPENDING and AWSPREVIOUS as a "Secret Label Updated"
+ * event (after the call's CloudTrail event), once per label and version it moved to.
  */
 export interface SecretsManagerEmulation extends ServiceEmulation {
   /**
@@ -45,6 +65,16 @@ export interface SecretsManagerEmulation extends ServiceEmulation {
    * @throws ResourceNotFoundException for an unknown secret.
    */
   versionsOf(secretId: string): SecretVersionInfo[];
+  /**
+   * Creates a secret as another AWS service creates one it manages (RDS's master user secret):
+   * one AWSCURRENT version holding `secretString`, the service's tags plus
+   * `aws:secretsmanager:owningService`, and OwningService in DescribeSecret and ListSecrets.
+   * Like AWS, the endpoint then refuses PutSecretValue and value-changing UpdateSecret calls on
+   * it ("managed by another service"). No API call happens, so no event is published (neither
+   * CloudTrail's nor "Secret Label Updated"): the secret is seeded as if it already existed.
+   * @throws Error when a secret of that name exists; EncryptionFailure for an unknown KMS key.
+   */
+  createManagedSecret(spec: ManagedSecretSpec): { arn: string; name: string; versionId: string };
 }
 
 interface StoredVersion {
@@ -86,6 +116,8 @@ interface StoredSecret {
   deletionDate?: Date;
   /** The rotation running in the background, if any. */
   run?: RotationRun;
+  /** The AWS service that manages the secret (`rds`), for a secret it created. */
+  owningService?: string;
 }
 
 interface SecretValue {
@@ -105,6 +137,11 @@ const invalidParameter = (message: string) => new AwsApiError('InvalidParameterE
 const markedForDeletion = () =>
   invalidRequest("You can't perform this operation on the secret because it was marked for deletion.");
 const rotationInProgress = () => invalidRequest("A previous rotation isn't complete. That rotation will be reattempted.");
+/** AWS's documented cause: "The secret is managed by another service, and you must use that service to update it." */
+const managedByAnotherService = (secret: { name: string; owningService?: string }) =>
+  invalidRequest(`The secret ${secret.name} is managed by ${secret.owningService}, and you must use that service to update it.`);
+
+const OWNING_SERVICE_TAG = 'aws:secretsmanager:owningService';
 
 const ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:([^:]+):(\d{12}):secret:(.+)$/;
 const ARN_SUFFIX = /-[a-zA-Z0-9]{6}$/;
@@ -185,15 +222,30 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
     v.stages = v.stages.filter((s) => s !== stage);
   };
 
-  /** Attaches a stage to `target`, taking it from its holder; moving AWSCURRENT leaves AWSPREVIOUS on the old one. */
-  const attachStage = (secret: StoredSecret, stage: string, target: StoredVersion) => {
+  /**
+   * Attaches a stage to `target`, taking it from its holder; moving AWSCURRENT leaves
+   * AWSPREVIOUS on the old one. Returns false when `target` already held the stage.
+   */
+  const attachStage = (secret: StoredSecret, stage: string, target: StoredVersion): boolean => {
     const holder = holderOf(secret, stage);
-    if (holder === target) return;
+    if (holder === target) return false;
     if (holder) removeStage(holder, stage);
     target.stages.push(stage);
     if (stage === AWSCURRENT && holder) {
       for (const v of secret.versions.values()) removeStage(v, AWSPREVIOUS);
       holder.stages.push(AWSPREVIOUS);
+    }
+    return true;
+  };
+
+  /**
+   * "Secret Label Updated" for each of `labels` that moved to `version`. A first version's
+   * AWSCURRENT counts: AWS's overview sends the event "whenever a staging label changes", and
+   * its `labelUpdated` is "the staging label that was attached to the new version".
+   */
+  const publishLabelMoves = (secret: StoredSecret, labels: readonly string[], version: StoredVersion) => {
+    for (const label of labels) {
+      if (!UNANNOUNCED_LABELS.includes(label)) ctx.publish(labelUpdatedEvent(ctx, secret, label, version.id));
     }
   };
 
@@ -275,6 +327,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
       DeletedDate: secret.deletionDate,
       Tags: secret.tags.length > 0 ? secret.tags.map((t) => ({ ...t })) : undefined,
       [listEntry ? 'SecretVersionsToStages' : 'VersionIdsToStages']: stagesByVersion(secret),
+      OwningService: secret.owningService,
       CreatedDate: secret.createdDate,
     };
   };
@@ -414,19 +467,19 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
         createdDate: now,
         lastChangedDate: now,
       };
-      let versionId: string | undefined;
+      let version: StoredVersion | undefined;
       if (value !== undefined) {
-        const version = addVersion(secret, token ?? crypto.randomUUID(), value);
+        version = addVersion(secret, token ?? crypto.randomUUID(), value);
         attachStage(secret, AWSCURRENT, version);
-        versionId = version.id;
       }
       secrets.set(name, secret);
-      const out = { ARN: secret.arn, Name: secret.name, VersionId: versionId };
+      const out = { ARN: secret.arn, Name: secret.name, VersionId: version?.id };
       publishCall(
         'CreateSecret',
         { Name: name, ClientRequestToken: token, Description: description, KmsKeyId: kmsKeyId, Tags: tags.length ? tags : undefined },
         out,
       );
+      if (version) publishLabelMoves(secret, [AWSCURRENT], version);
       return out;
     },
 
@@ -449,9 +502,11 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
       readString(input, 'RotationToken', { min: 36, max: 256, sensitive: true });
       if (value === undefined) throw invalidParameter('You must provide either SecretString or SecretBinary.');
       const secret = requireSecret(secretId);
+      if (secret.owningService) throw managedByAnotherService(secret);
       checkKmsKey(secret.kmsKeyId);
 
       let version = secret.versions.get(token);
+      let moved: string[] = [];
       if (version && hasValue(version)) {
         if (!sameValue(version, value)) {
           throw new AwsApiError('ResourceExistsException', "You can't modify an existing version, you can only create a new version.");
@@ -462,11 +517,55 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
         else version = addVersion(secret, token, value);
         const wanted = [...(stages ?? [AWSCURRENT])];
         if (!holderOf(secret, AWSCURRENT) && !wanted.includes(AWSCURRENT)) wanted.push(AWSCURRENT);
-        for (const stage of wanted) attachStage(secret, stage, version);
+        const target = version;
+        moved = wanted.filter((stage) => attachStage(secret, stage, target));
         secret.lastChangedDate = ctx.now();
       }
       const out = { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: [...version.stages] };
       publishCall('PutSecretValue', { SecretId: secretId, ClientRequestToken: token, VersionStages: stages }, out);
+      publishLabelMoves(secret, moved, version);
+      return out;
+    },
+
+    UpdateSecret(input) {
+      const secretId = requireSecretId(input);
+      const requestedToken = readVersionId(input, 'ClientRequestToken');
+      const value = readValue(input);
+      const description = readString(input, 'Description', { max: 2048 });
+      const kmsKeyId = readString(input, 'KmsKeyId', { max: 2048 });
+      readString(input, 'Type', { max: 256 });
+      const secret = requireSecret(secretId);
+      if (value !== undefined && secret.owningService) throw managedByAnotherService(secret);
+      // An empty KmsKeyId means the AWS managed key, as AWS documents.
+      const usesDefaultKey = kmsKeyId !== undefined && (kmsKeyId === '' || isDefaultKmsKey(kmsKeyId));
+      if (kmsKeyId !== undefined && !usesDefaultKey) checkKmsKey(kmsKeyId);
+      else if (value !== undefined && kmsKeyId === undefined) checkKmsKey(secret.kmsKeyId);
+
+      let version: StoredVersion | undefined;
+      let moved = false;
+      if (value !== undefined) {
+        const token = requestedToken ?? crypto.randomUUID();
+        const existing = secret.versions.get(token);
+        if (existing) {
+          // A retry with the same token and value is ignored, as AWS documents; another value is refused.
+          if (!hasValue(existing) || !sameValue(existing, value)) {
+            throw new AwsApiError('ResourceExistsException', "You can't modify an existing version, you can only create a new version.");
+          }
+          version = existing;
+        } else {
+          // The new version takes AWSCURRENT; attachStage leaves AWSPREVIOUS on the one it left.
+          version = addVersion(secret, token, value);
+          moved = attachStage(secret, AWSCURRENT, version);
+        }
+      }
+      if (description !== undefined) secret.description = description;
+      if (usesDefaultKey) delete secret.kmsKeyId;
+      else if (kmsKeyId !== undefined) secret.kmsKeyId = ctx.resolveKmsKey(kmsKeyId) ?? kmsKeyId;
+      if (version !== undefined || description !== undefined || kmsKeyId !== undefined) secret.lastChangedDate = ctx.now();
+
+      const out = { ARN: secret.arn, Name: secret.name, VersionId: version?.id };
+      publishCall('UpdateSecret', { SecretId: secretId, ClientRequestToken: requestedToken, Description: description, KmsKeyId: kmsKeyId }, out);
+      if (moved && version) publishLabelMoves(secret, [AWSCURRENT], version);
       return out;
     },
 
@@ -487,6 +586,8 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
       const target = moveTo !== undefined ? versionNamed(moveTo) : undefined;
       const source = removeFrom !== undefined ? versionNamed(removeFrom) : undefined;
       const holder = holderOf(secret, stage);
+      // Only a label attached to a version it was not on moves; a removal alone moves nothing.
+      let moved = false;
       if (source && !source.stages.includes(stage)) {
         throw invalidParameter(`The staging label ${stage} is not attached to version ${source.id}, so it can't be removed from it.`);
       }
@@ -496,7 +597,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
             `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder.id}, so you must explicitly reference that version in RemoveFromVersionId.`,
           );
         }
-        attachStage(secret, stage, target);
+        moved = attachStage(secret, stage, target);
       } else {
         if (stage === AWSCURRENT) {
           throw invalidParameter("You can only move staging label AWSCURRENT to a different secret version. It can't be completely removed.");
@@ -510,6 +611,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
         { SecretId: secretId, VersionStage: stage, MoveToVersionId: moveTo, RemoveFromVersionId: removeFrom },
         out,
       );
+      if (moved && target) publishLabelMoves(secret, [stage], target);
       return out;
     },
 
@@ -680,6 +782,11 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
       const immediately = readBoolean(input, 'RotateImmediately') ?? true;
       const secret = requireSecret(secretId);
       const lambdaArn = lambdaArnInput ?? secret.rotation?.lambdaArn;
+      if (!lambdaArn && secret.owningService) {
+        throw invalidRequest(
+          `The secret ${secret.name} is rotated by ${secret.owningService}'s managed rotation, which keyroll's local endpoint does not emulate.`,
+        );
+      }
       if (!lambdaArn) throw invalidRequest('No Lambda rotation function ARN is associated with this secret.');
 
       const pending = holderOf(secret, AWSPENDING);
@@ -778,6 +885,32 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
         hasValue: hasValue(v),
         createdDate: v.createdDate,
       }));
+    },
+    createManagedSecret(spec) {
+      purgeExpired();
+      if (secrets.has(spec.name)) throw new Error(`cannot create the managed secret ${spec.name}: a secret of that name exists`);
+      checkKmsKey(spec.kmsKeyId);
+      const now = ctx.now();
+      const secret: StoredSecret = {
+        arn: newArn(spec.name),
+        name: spec.name,
+        ...(spec.description !== undefined ? { description: spec.description } : {}),
+        ...(spec.kmsKeyId !== undefined && !isDefaultKmsKey(spec.kmsKeyId)
+          ? { kmsKeyId: ctx.resolveKmsKey(spec.kmsKeyId) ?? spec.kmsKeyId }
+          : {}),
+        tags: mergeTags([], [...(spec.tags ?? []), { Key: OWNING_SERVICE_TAG, Value: spec.owningService }]),
+        versions: new Map(),
+        createdDate: now,
+        lastChangedDate: now,
+        owningService: spec.owningService,
+        ...(spec.rotationRules
+          ? { rotation: { enabled: true, rules: spec.rotationRules, nextRotationDate: nextRotationDate(spec.rotationRules, now) } }
+          : {}),
+      };
+      const version = addVersion(secret, crypto.randomUUID(), { secretString: spec.secretString });
+      attachStage(secret, AWSCURRENT, version);
+      secrets.set(spec.name, secret);
+      return { arn: secret.arn, name: secret.name, versionId: version.id };
     },
   };
 }

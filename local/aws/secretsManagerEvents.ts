@@ -1,15 +1,17 @@
 import type { BusEvent, ServiceContext } from './types.js';
 
 /**
- * The CloudTrail records Secrets Manager produces, as EventBridge delivers them (source
- * `aws.secretsmanager`): "AWS API Call via CloudTrail" for API calls and "AWS Service Event
- * via CloudTrail" for rotation outcomes. Like CloudTrail, they never carry SecretString,
- * SecretBinary or RotationToken: callers pass request parameters without them.
+ * The events Secrets Manager puts on the default bus (source `aws.secretsmanager`): the
+ * CloudTrail records EventBridge delivers, "AWS API Call via CloudTrail" for API calls and
+ * "AWS Service Event via CloudTrail" for rotation outcomes, and Secrets Manager's own
+ * "Secret Label Updated" when a staging label moves. Like CloudTrail, they never carry
+ * SecretString, SecretBinary or RotationToken: callers pass request parameters without them.
  */
 
 const SECRETS_MANAGER_SOURCE = 'aws.secretsmanager';
 const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 const SERVICE_EVENT_DETAIL_TYPE = 'AWS Service Event via CloudTrail';
+const LABEL_UPDATED_DETAIL_TYPE = 'Secret Label Updated';
 const EVENT_SOURCE = 'secretsmanager.amazonaws.com';
 
 /** Rotation outcomes Secrets Manager records as service events. */
@@ -117,4 +119,19 @@ export function rotationEvent(ctx: ServiceContext, eventName: RotationEventName,
     additionalEventData: { SecretId: secretArn },
     eventType: 'AwsServiceEvent',
   });
+}
+
+/**
+ * Secrets Manager's native "Secret Label Updated" event (no CloudTrail involved): `label`
+ * was attached to version `versionId` of the secret. `resources` holds the secret's ARN and
+ * `detail.name` its name, as AWS's documented example shows.
+ */
+export function labelUpdatedEvent(ctx: ServiceContext, secret: { arn: string; name: string }, label: string, versionId: string): BusEvent {
+  return {
+    source: SECRETS_MANAGER_SOURCE,
+    detailType: LABEL_UPDATED_DETAIL_TYPE,
+    resources: [secret.arn],
+    time: ctx.now(),
+    detail: { name: secret.name, labelUpdated: label, versionId },
+  };
 }

@@ -10,8 +10,9 @@ import type { Tag } from './secretsManagerInput.js';
  * - all: the value is broken into words (at case changes, letter/digit changes and
  *   punctuation) and a secret matches when any word begins a word of its name, description,
  *   tag keys or tag values; not case-sensitive;
- * - primary-region, owning-service: this endpoint neither replicates nor has service-owned
- *   secrets, so they never match.
+ * - owning-service: prefix match, case-sensitive, of the service that manages the secret
+ *   (`rds` for an RDS-managed master secret); secrets you manage have none;
+ * - primary-region: this endpoint does not replicate, so it never matches.
  * A value starting with `!` negates. Several values of one filter: any positive value
  * matches and no negated one does; several filters: all must match.
  */
@@ -29,6 +30,7 @@ export interface FilterableSecret {
   name: string;
   description?: string | undefined;
   tags: Tag[];
+  owningService?: string | undefined;
 }
 
 const VALUE_PATTERN = /^!?[a-zA-Z0-9 :_@/+=.\-!]*$/;
@@ -81,8 +83,9 @@ function matchesValue(secret: FilterableSecret, key: FilterKey, value: string): 
       const words = [secret.name, secret.description ?? '', ...secret.tags.flatMap((t) => [t.Key, t.Value])].flatMap(wordsOf);
       return wordsOf(value).some((w) => words.some((d) => d.startsWith(w)));
     }
-    case 'primary-region':
     case 'owning-service':
+      return secret.owningService !== undefined && secret.owningService.startsWith(value);
+    case 'primary-region':
       return false;
   }
 }

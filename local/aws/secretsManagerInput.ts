@@ -26,7 +26,8 @@ export function readTags(input: Input, key = 'Tags'): Tag[] | undefined {
 }
 
 const SECRET_NAME = /^[a-zA-Z0-9/_+=.@-]+$/;
-const SECRET_ID = /^[a-zA-Z0-9/_+=.@:-]+$/;
+// Ids may name a secret another service created: those names carry its prefix and `!` (`rds!db-…`).
+const SECRET_ID = /^[a-zA-Z0-9/_+=.@:!-]+$/;
 
 /** AWS answers a bad name and a bad id (name or ARN) with the same text. */
 function requireSecretReference(input: Input, key: string, max: number, pattern: RegExp): string {

@@ -1,15 +1,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AwsApiError, type BusEvent, type ServiceContext, type ServiceEmulation } from './types.js';
-import { LambdaRegistry } from './lambdas.js';
+import {
+  AwsApiError,
+  notEmulated,
+  type BusEvent,
+  type QueryServiceEmulation,
+  type ServiceContext,
+  type ServiceEmulation,
+} from './types.js';
+import { LambdaRegistry, type InvocationFailureListener } from './lambdas.js';
 import { createSecretsManager, type SecretsManagerEmulation } from './secretsManager.js';
 import { createSsm, type SsmEmulation } from './ssm.js';
 import { createEcs, type EcsEmulation, type EcsOptions } from './ecs.js';
 import { createEventBridge, type EventBridgeEmulation, type EventRule } from './eventBridge.js';
+import { createSqs, type SqsEmulation, type SqsOptions } from './sqs.js';
+import { createRds, type RdsEmulation } from './rds.js';
+import { encodeJson, jsonContentType, jsonErrorOf } from './jsonProtocol.js';
+import { parseQueryForm, queryErrorXml, queryResultXml, signingServiceOf } from './queryProtocol.js';
 
 /** One answered request, for counting API calls in tests and benchmarks. */
 export interface RequestLogEntry {
-  /** `secretsmanager`, `ssm`, `ecs` or `events`. */
+  /** `secretsmanager`, `ssm`, `ecs`, `events`, `sqs` or `rds` (the signing name of an unknown service). */
   service: string;
   /** The API operation, e.g. `PutParameter`. */
   operation: string;
@@ -44,6 +55,12 @@ export interface AwsEndpointOptions {
   ecs?: EcsOptions;
   /** Used for Lambda targets that have no in-process handler (serverless-offline). */
   lambdaFallback?: (functionName: string, payload: unknown) => Promise<unknown>;
+  /**
+   * Told of every Lambda invocation (rotation step, rule target) that failed or could not be
+   * made, e.g. to log it: the endpoint itself records it in `lambdas.invocations` only.
+   */
+  onLambdaFailure?: InvocationFailureListener;
+  sqs?: SqsOptions;
   clock?: () => Date;
   /** Largest request body accepted, in bytes (AWS's own limits are far below the default). */
   maxBodyBytes?: number;
@@ -61,6 +78,9 @@ export interface AwsEndpoint {
   readonly ssm: SsmEmulation;
   readonly ecs: EcsEmulation;
   readonly eventBridge: EventBridgeEmulation;
+  readonly sqs: SqsEmulation;
+  /** RDS (AWS Query): DescribeDBInstances / DescribeDBClusters over what `rds.addInstance` / `rds.addCluster` seed. */
+  readonly rds: RdsEmulation;
   /** Number of logged calls of `service.Operation` (or of every operation of `service`). */
   count(operation: string): number;
   /** Clears the request log (counters start again from zero). */
@@ -97,12 +117,6 @@ interface ActiveFault extends FaultSpec {
   until?: number;
 }
 
-/** Epoch seconds for Dates, as AWS JSON 1.1 sends timestamps. */
-function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const raw = this[key];
-  return raw instanceof Date ? raw.getTime() / 1000 : value;
-}
-
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -115,16 +129,16 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 /**
- * Starts the local AWS endpoint: Secrets Manager, SSM Parameter Store, ECS and EventBridge
- * over AWS JSON 1.1 on 127.0.0.1. keyroll's code talks to it through the ordinary SDK
- * clients, selected only by the endpoint URL.
+ * Starts the local AWS endpoint on 127.0.0.1: Secrets Manager, SSM Parameter Store, ECS and
+ * EventBridge over AWS JSON 1.1, SQS over AWS JSON 1.0 and RDS over AWS Query, on one port.
+ * keyroll's code talks to it through the ordinary SDK clients, selected only by the endpoint URL.
  */
 export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promise<AwsEndpoint> {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
   const clock = options.clock ?? (() => new Date());
   const maxBody = options.maxBodyBytes ?? 2 * 1024 * 1024;
-  const lambdas = new LambdaRegistry(options.lambdaFallback);
+  const lambdas = new LambdaRegistry(options.lambdaFallback, options.onLambdaFailure);
   const pending = new Set<Promise<void>>();
   const backgroundErrors: string[] = [];
 
@@ -164,8 +178,14 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
   const secretsManager = createSecretsManager(ctx);
   const ssm = createSsm(ctx);
   const ecs = createEcs(ctx, options.ecs ?? {});
-  const services: ServiceEmulation[] = [secretsManager, ssm, ecs, eventBridge];
-  const byPrefix = new Map(services.map((s) => [s.targetPrefix, s]));
+  // Queue URLs carry the port, known once the server listens (below).
+  let endpointUrl = '';
+  const sqs = createSqs(ctx, { ...options.sqs, baseUrl: () => endpointUrl });
+  const rds = createRds(ctx, { secretsManager });
+  const jsonServices: ServiceEmulation[] = [secretsManager, ssm, ecs, eventBridge, sqs];
+  const queryServices: QueryServiceEmulation[] = [rds];
+  const byPrefix = new Map(jsonServices.map((s) => [s.targetPrefix, s]));
+  const queryByName = new Map(queryServices.map((s) => [s.name, s]));
 
   const requestLog: RequestLogEntry[] = [];
   const limits = new Map<string, TokenBucket>();
@@ -184,49 +204,79 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const started = Date.now();
+    const requestId = crypto.randomUUID();
     let service = 'unknown';
     let operation = 'unknown';
-    const send = (status: number, body: unknown) => {
-      const text = JSON.stringify(body, replacer);
+    let protocol: 'json' | 'query' = 'json';
+    let jsonService: ServiceEmulation | undefined;
+    let queryService: QueryServiceEmulation | undefined;
+    const send = (status: number, contentType: string, text: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, {
-        'content-type': 'application/x-amz-json-1.1',
+        ...headers,
+        'content-type': contentType,
         'content-length': Buffer.byteLength(text),
-        'x-amzn-requestid': crypto.randomUUID(),
+        'x-amzn-requestid': requestId,
       });
       res.end(text);
     };
-    try {
-      if (req.method === 'GET' && (req.url === '/' || req.url === '/_health')) {
-        send(200, { status: 'running', services: services.map((s) => s.name) });
-        return;
-      }
-      const target = req.headers['x-amz-target'];
-      if (req.method !== 'POST' || typeof target !== 'string' || !target.includes('.')) {
-        throw new AwsApiError('UnknownOperationException', 'Expected POST with an X-Amz-Target header (AWS JSON 1.1)');
-      }
-      const dot = target.lastIndexOf('.');
-      const emulation = byPrefix.get(target.slice(0, dot));
-      operation = target.slice(dot + 1);
-      if (!emulation) throw new AwsApiError('UnknownOperationException', `Unknown service in X-Amz-Target: ${target}`);
-      service = emulation.name;
-      const impl = Object.hasOwn(emulation.operations, operation) ? emulation.operations[operation] : undefined;
-      if (!impl) throw new AwsApiError('UnknownOperationException', `${service} does not support ${operation} here`);
-      const raw = await readBody(req, maxBody);
-      let input: unknown;
-      try {
-        input = raw.trim() === '' ? {} : JSON.parse(raw);
-      } catch {
-        throw new AwsApiError('SerializationException', 'Request body is not valid JSON');
-      }
-      if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-        throw new AwsApiError('SerializationException', 'Request body must be a JSON object');
-      }
+    /** Rate limits and injected faults apply to every protocol alike, by `service.Operation`. */
+    const admit = () => {
       const key = `${service}.${operation}`;
       const bucket = limits.get(key);
       if (bucket && !bucket.take()) throw new AwsApiError('ThrottlingException', 'Rate exceeded');
       checkFault(key);
-      const output = await impl(input as Record<string, unknown>);
-      send(200, output ?? {});
+    };
+    try {
+      if (req.method === 'GET' && (req.url === '/' || req.url === '/_health')) {
+        send(200, jsonContentType(), encodeJson({ status: 'running', services: [...jsonServices, ...queryServices].map((s) => s.name) }));
+        return;
+      }
+      const target = req.headers['x-amz-target'];
+      const signingService = signingServiceOf(req.headers.authorization);
+      const contentType = String(req.headers['content-type'] ?? '');
+      if (req.method === 'POST' && typeof target === 'string' && target.lastIndexOf('.') > 0) {
+        const dot = target.lastIndexOf('.');
+        jsonService = byPrefix.get(target.slice(0, dot));
+        operation = target.slice(dot + 1);
+        service = jsonService?.name ?? signingService ?? target.slice(0, dot);
+        const impl = jsonService && Object.hasOwn(jsonService.operations, operation) ? jsonService.operations[operation] : undefined;
+        if (!impl) throw notEmulated(service, operation, 'json');
+        const raw = await readBody(req, maxBody);
+        let input: unknown;
+        try {
+          input = raw.trim() === '' ? {} : JSON.parse(raw);
+        } catch {
+          throw new AwsApiError('SerializationException', 'Request body is not valid JSON');
+        }
+        if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+          throw new AwsApiError('SerializationException', 'Request body must be a JSON object');
+        }
+        admit();
+        const output = await impl(input as Record<string, unknown>);
+        send(200, jsonContentType(jsonService!.jsonVersion), encodeJson(output ?? {}));
+      } else if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) {
+        protocol = 'query';
+        const params = parseQueryForm(await readBody(req, maxBody));
+        const action = params.get('Action');
+        if (action !== undefined) operation = action;
+        queryService =
+          signingService !== undefined
+            ? queryByName.get(signingService)
+            : queryServices.find((s) => action !== undefined && Object.hasOwn(s.operations, action));
+        service = queryService?.name ?? signingService ?? 'unknown';
+        if (action === undefined) throw new AwsApiError('MissingAction', 'The request must contain the parameter Action.');
+        const impl = queryService && Object.hasOwn(queryService.operations, action) ? queryService.operations[action] : undefined;
+        if (!impl) throw notEmulated(service, action, 'query');
+        admit();
+        const result = await impl(params);
+        send(200, 'text/xml', queryResultXml(action, queryService!.xmlNamespace, requestId, result));
+      } else {
+        throw new AwsApiError(
+          'UnknownOperationException',
+          `${req.method} ${req.url ?? '/'} is not an AWS request keyroll's local endpoint understands: expected a POST with an ` +
+            'X-Amz-Target header (AWS JSON) or a form-encoded body with an Action (AWS Query)',
+        );
+      }
       requestLog.push({ service, operation, at: new Date(started), durationMs: Date.now() - started, outcome: 'ok' });
     } catch (err) {
       const e =
@@ -234,10 +284,12 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
           ? err
           : new AwsApiError('InternalFailure', `Internal error: ${err instanceof Error ? err.message : String(err)}`, 500);
       requestLog.push({ service, operation, at: new Date(started), durationMs: Date.now() - started, outcome: e.type });
-      if (!res.headersSent) {
-        // x-amzn-errortype lets every SDK read the code even if it ignores the body.
-        res.setHeader('x-amzn-errortype', e.type);
-        send(e.status, { __type: e.type, message: e.message, Message: e.message });
+      if (res.headersSent) return;
+      if (protocol === 'query') {
+        send(e.status, 'text/xml', queryErrorXml(e, requestId, queryService?.xmlNamespace));
+      } else {
+        const { headers, body } = jsonErrorOf(e, jsonService);
+        send(e.status, jsonContentType(jsonService?.jsonVersion), encodeJson(body), headers);
       }
     }
   };
@@ -255,9 +307,10 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  endpointUrl = `http://127.0.0.1:${port}`;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: endpointUrl,
     port,
     region,
     accountId,
@@ -267,6 +320,8 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
     ssm,
     ecs,
     eventBridge,
+    sqs,
+    rds,
     count(op) {
       return op.includes('.')
         ? requestLog.filter((r) => `${r.service}.${r.operation}` === op).length

@@ -2,6 +2,7 @@ import { AwsApiError, validation, type ServiceContext, type ServiceEmulation } f
 import { createSecureStringCipher } from './ssmCipher.js';
 import { createConstraintError, readBoolean, readEnum, readInteger, readObjectList, readString, requireString } from './requestFields.js';
 import { requireStringList } from './ssmInput.js';
+import { invalidResourceId, mergeTags, readTagKeys, readTaggedParameterName, readTags, type Tag } from './ssmTags.js';
 import {
   isUnderPath,
   parameterArn,
@@ -42,11 +43,6 @@ const MAX_ALLOWED_PATTERN = 1024;
 /** Parameter Store keeps the 100 most recent versions and drops the oldest past that. */
 const MAX_VERSIONS = 100;
 
-interface Tag {
-  Key: string;
-  Value: string;
-}
-
 interface ParameterVersion {
   version: number;
   type: ParameterType;
@@ -78,20 +74,6 @@ interface ResolvedParameter {
 const latestOf = (p: StoredParameter) => p.versions[p.versions.length - 1]!;
 
 const notFound = (name: string) => new AwsApiError('ParameterNotFound', `Parameter ${name} not found.`);
-
-function readTags(input: Record<string, unknown>): Tag[] {
-  return (readObjectList(input, 'Tags') ?? []).map((t, i) => {
-    const key = t['Key'];
-    const value = t['Value'];
-    if (typeof key !== 'string' || key.length < 1 || key.length > 128) {
-      throw createConstraintError(`Tags.${i + 1}.member.key`, 'Member must have length between 1 and 128');
-    }
-    if (typeof value !== 'string' || value.length > 256) {
-      throw createConstraintError(`Tags.${i + 1}.member.value`, 'Member must have length between 0 and 256');
-    }
-    return { Key: key, Value: value };
-  });
-}
 
 /** AWS checks AllowedPattern against the whole value (a Java `matches`), on every write. */
 function checkAllowedPattern(pattern: string | undefined, value: string): void {
@@ -156,9 +138,11 @@ function pageOf<T>(
 
 /**
  * Creates the Parameter Store emulation: PutParameter, GetParameter, GetParameters,
- * GetParametersByPath, GetParameterHistory, DescribeParameters, DeleteParameter and
- * DeleteParameters with AWS's semantics (naming rules, versions, tiers, SecureString
- * encryption under a KMS key known to the endpoint, "Parameter Store Change" events on the bus).
+ * GetParametersByPath, GetParameterHistory, DescribeParameters, DeleteParameter,
+ * DeleteParameters and the tagging calls (AddTagsToResource, RemoveTagsFromResource,
+ * ListTagsForResource; PutParameter takes Tags only when it creates) with AWS's semantics
+ * (naming rules, versions, tiers, SecureString encryption under a KMS key known to the
+ * endpoint, "Parameter Store Change" events on the bus).
  * Operations throw AwsApiError with AWS's `__type`s (ParameterNotFound, ParameterAlreadyExists,
  * ParameterVersionNotFound, InvalidKeyId, HierarchyLevelLimitExceededException,
  * ValidationException, ...); no message carries a parameter value.
@@ -350,7 +334,7 @@ export function createSsm(ctx: ServiceContext): SsmEmulation {
       if (existing.versions.length > MAX_VERSIONS) existing.versions.shift();
       publishChange('Update', existing, created);
     } else {
-      const parameter: StoredParameter = { name, versions: [created], tags };
+      const parameter: StoredParameter = { name, versions: [created], tags: mergeTags([], tags) };
       parameters.set(key, parameter);
       publishChange('Create', parameter, created);
     }
@@ -455,10 +439,38 @@ export function createSsm(ctx: ServiceContext): SsmEmulation {
     return { DeletedParameters: deleted, InvalidParameters: invalid };
   };
 
+  /** The parameter a tagging call names (ResourceId is its name). @throws InvalidResourceId when there is none. */
+  const taggedParameter = (input: Record<string, unknown>): StoredParameter => {
+    const parameter = parameters.get(parameterKey(readTaggedParameterName(input)));
+    if (!parameter) throw invalidResourceId();
+    return parameter;
+  };
+
+  const addTagsToResource = (input: Record<string, unknown>) => {
+    const parameter = taggedParameter(input);
+    if (input['Tags'] === undefined || input['Tags'] === null) throw createConstraintError('Tags', 'Member must not be null', null);
+    parameter.tags = mergeTags(parameter.tags, readTags(input));
+    return {};
+  };
+
+  const removeTagsFromResource = (input: Record<string, unknown>) => {
+    const parameter = taggedParameter(input);
+    const keys = readTagKeys(input);
+    parameter.tags = parameter.tags.filter((t) => !keys.includes(t.Key));
+    return {};
+  };
+
+  const listTagsForResource = (input: Record<string, unknown>) => ({
+    TagList: taggedParameter(input).tags.map((t) => ({ ...t })),
+  });
+
   return {
     targetPrefix: 'AmazonSSM',
     name: 'ssm',
     operations: {
+      AddTagsToResource: addTagsToResource,
+      RemoveTagsFromResource: removeTagsFromResource,
+      ListTagsForResource: listTagsForResource,
       PutParameter: putParameter,
       GetParameter: getParameter,
       GetParameters: getParameters,

@@ -1,4 +1,4 @@
-import { redact } from '../secret.js';
+import { redact } from '../errors.js';
 
 /** Where the CLI writes: process.stdout / process.stderr, or collectors in tests. */
 export interface OutputStream {

@@ -1,6 +1,7 @@
-import { ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { TAG_SSM_PATH } from '../secret.js';
-import { listManagedSecrets, managedSecretOf, type ManagedSecret } from '../sync/listManagedSecrets.js';
+import { paginateListSecrets, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { asksToBeMirrored } from '../tags.js';
+import { listManagedSecrets } from '../sync/listManagedSecrets.js';
+import { describedSecretOf, type DescribedSecret } from '../sync/secretFacts.js';
 
 const PAGE_SIZE = 100;
 // 100 000 secrets: beyond any account's quota; only a bound on the loop.
@@ -18,25 +19,21 @@ export const functionNameOf = (arnOrName: string): string => /:function:([^:]+)/
  * scheduled for deletion are left out.
  * @throws ParameterSyncError (SDK error in `cause`) or the SDK's error when ListSecrets fails.
  */
-export async function listKeyrollSecrets(secretsManager: SecretsManagerClient, rotateFunctionArn?: string): Promise<ManagedSecret[]> {
+export async function listKeyrollSecrets(secretsManager: SecretsManagerClient, rotateFunctionArn?: string): Promise<DescribedSecret[]> {
   const secrets = rotateFunctionArn ? await listRotatedOrTagged(secretsManager, functionNameOf(rotateFunctionArn)) : await listManagedSecrets(secretsManager);
   return secrets.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-async function listRotatedOrTagged(secretsManager: SecretsManagerClient, functionName: string): Promise<ManagedSecret[]> {
-  const keep = (s: ManagedSecret) =>
-    s.tags.some((t) => t.Key === TAG_SSM_PATH) || (s.rotationLambdaArn !== undefined && functionNameOf(s.rotationLambdaArn) === functionName);
-  const out: ManagedSecret[] = [];
-  let token: string | undefined;
+async function listRotatedOrTagged(secretsManager: SecretsManagerClient, functionName: string): Promise<DescribedSecret[]> {
+  const keep = (s: DescribedSecret) => asksToBeMirrored(s.tags) || (s.rotationLambdaArn !== undefined && functionNameOf(s.rotationLambdaArn) === functionName);
+  const out: DescribedSecret[] = [];
   let pages = 0;
-  do {
-    const page = await secretsManager.send(new ListSecretsCommand({ MaxResults: PAGE_SIZE, NextToken: token }));
+  for await (const page of paginateListSecrets({ client: secretsManager, pageSize: PAGE_SIZE }, {})) {
     for (const entry of page.SecretList ?? []) {
-      const secret = managedSecretOf(entry);
+      const secret = describedSecretOf(entry);
       if (secret && keep(secret)) out.push(secret);
     }
-    token = page.NextToken;
-    pages += 1;
-  } while (token && pages < MAX_PAGES);
+    if (++pages >= MAX_PAGES) break;
+  }
   return out;
 }

@@ -5,6 +5,8 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { AWSCURRENT } from '../secret.js';
+import type { SecretSource } from '../sync/planParameters.js';
+import { describedSecretOf } from '../sync/secretFacts.js';
 import type { CliOutput } from './createCliOutput.js';
 import { NotFoundError } from './errors.js';
 
@@ -50,6 +52,12 @@ export async function loadSecret(
   deps.out.protect(...passwordsIn(value.SecretString));
   loaded.current = { versionId: value.VersionId ?? '', secretString: value.SecretString };
   return loaded;
+}
+
+/** The AWSCURRENT version of a secret loaded `withValue`, as sync plans it. */
+export function sourceOf(secret: LoadedSecret): SecretSource {
+  const facts = describedSecretOf({ ...secret.meta, ARN: secret.arn })!;
+  return { ...facts, versionId: secret.current?.versionId ?? '', secretString: secret.current?.secretString };
 }
 
 /** The password of a SecretString, if it is JSON with one: what output must never carry. */

@@ -1,5 +1,5 @@
 import { pendingVersionOf } from '../secret.js';
-import { DEFAULT_STALE_PENDING_GRACE_MS } from '../sync/reconcileAll.js';
+import { STALE_PENDING_GRACE_MS } from '../secret.js';
 
 /**
  * Where AWSPENDING stands: `none` (absent, or on the AWSCURRENT version), `in-progress` (on
@@ -24,6 +24,6 @@ export function pendingStateOf(
   const versions = versionsToStages ?? {};
   const versionId = pendingVersionOf(versions);
   if (!versionId) return { status: 'none' };
-  const recent = lastChangedDate !== undefined && now.getTime() - lastChangedDate.getTime() < DEFAULT_STALE_PENDING_GRACE_MS;
+  const recent = lastChangedDate !== undefined && now.getTime() - lastChangedDate.getTime() < STALE_PENDING_GRACE_MS;
   return { status: recent ? 'in-progress' : 'stale', versionId };
 }

@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
 import { ClusterNotFoundError } from '../redeploy/errors.js';
 import { redeployForChange, type ServiceOutcome } from '../redeploy/redeployForChange.js';
-import { TAG_SSM_PATH } from '../secret.js';
-import { tagValue } from '../sync/planParameters.js';
+import { asksToBeMirrored, TAG_SSM_PATH } from '../tags.js';
 import { planSync, type SyncPlan } from '../sync/planSync.js';
 import { changeOfSecret } from './changeOfSecret.js';
 import type { CommandSetup } from './commandSetup.js';
 import type { CliContext } from './createCliContext.js';
 import { EXIT_FAILED, EXIT_OK } from './exitCodeOf.js';
-import { loadSecret } from './loadSecret.js';
+import { loadSecret, sourceOf } from './loadSecret.js';
 import { CHANGED_AT_HELP, parseChangedAt } from './parseChangedAt.js';
 import { describeError, readOnlyClusterError } from './reportError.js';
 
@@ -40,16 +39,11 @@ export async function planSecret(ctx: CliContext, secretId: string, options: { c
   const current = secret.current!;
   const tags = secret.meta.Tags ?? [];
   let parameters: PlanReport['parameters'];
-  if (!tagValue(tags, TAG_SSM_PATH)) {
+  if (!asksToBeMirrored(tags)) {
     parameters = { status: 'not-mirrored', reason: `no "${TAG_SSM_PATH}" tag` };
   } else {
     try {
-      const sync = await planSync(ctx.syncDeps(), {
-        secretArn: secret.arn,
-        versionId: current.versionId,
-        secretString: current.secretString,
-        tags,
-      });
+      const sync = await planSync(ctx.syncDeps(), sourceOf(secret));
       parameters = { status: sync.changes.length ? 'would-write' : 'in-sync', ...sync };
     } catch (err) {
       parameters = { status: 'error', error: describeError(err) };

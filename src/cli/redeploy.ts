@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { describeChange } from '../redeploy/change.js';
 import { redeployForChange, type RedeployResult } from '../redeploy/redeployForChange.js';
-import { TAG_SSM_PATH } from '../secret.js';
-import { planParameters, tagValue } from '../sync/planParameters.js';
+import { asksToBeMirrored } from '../tags.js';
+import { planParameters } from '../sync/planParameters.js';
 import { changeOfSecret } from './changeOfSecret.js';
 import type { CommandSetup } from './commandSetup.js';
 import type { CliContext } from './createCliContext.js';
 import { EXIT_FAILED, EXIT_OK } from './exitCodeOf.js';
-import { loadSecret } from './loadSecret.js';
+import { loadSecret, sourceOf } from './loadSecret.js';
 import { CHANGED_AT_HELP, parseChangedAt } from './parseChangedAt.js';
 import { parseSeconds } from './parseSeconds.js';
 
@@ -44,12 +44,9 @@ export async function redeploySecret(ctx: CliContext, secretId: string, options:
   const tags = secret.meta.Tags ?? [];
   // The parameter names come from the secret's mapping; a secret sync refuses maps to none.
   let parameters: string[] = [];
-  if (tagValue(tags, TAG_SSM_PATH)) {
+  if (asksToBeMirrored(tags)) {
     try {
-      parameters = planParameters(
-        { secretArn: secret.arn, versionId: current.versionId, secretString: current.secretString, tags },
-        ctx.syncDeps().settings,
-      ).parameters.map((p) => p.name);
+      parameters = planParameters(sourceOf(secret), ctx.syncDeps().settings).parameters.map((p) => p.name);
     } catch (err) {
       ctx.logger.warn('secret not mapped to parameters; redeploying for the secret alone', { secretArn: secret.arn, error: String(err instanceof Error ? err.message : err) });
     }
@@ -82,6 +79,7 @@ export async function redeploySecret(ctx: CliContext, secretId: string, options:
     skipped: result.skipped,
     failed: result.failed,
     unaffected: result.unaffected.length,
+    published: result.published,
   };
 }
 

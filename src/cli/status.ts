@@ -5,9 +5,9 @@ import { discoverServices, type DiscoveredService } from '../redeploy/discoverSe
 import { ClusterNotFoundError } from '../redeploy/errors.js';
 import { parameterSetOf } from '../redeploy/matchReference.js';
 import { strategyOf } from '../rotation/strategy.js';
-import { TAG_SSM_PATH, parseSecretString } from '../secret.js';
-import type { ManagedSecret } from '../sync/listManagedSecrets.js';
-import { tagValue } from '../sync/planParameters.js';
+import { parseSecretString } from '../secret.js';
+import { tagValue, TAG_SSM_PATH } from '../tags.js';
+import type { DescribedSecret } from '../sync/secretFacts.js';
 import { planSync } from '../sync/planSync.js';
 import { readSecretValues, type SecretValueRead } from '../sync/readSecretValues.js';
 import { changeOfSecret, type SecretChangeInput } from './changeOfSecret.js';
@@ -112,7 +112,7 @@ export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
 
 async function statusOf(
   ctx: CliContext,
-  entry: ManagedSecret,
+  entry: DescribedSecret,
   read: SecretValueRead | undefined,
   services: DiscoveredService[] | { error: string },
   now: Date,
@@ -138,14 +138,11 @@ async function statusOf(
   let parameterNames: string[] = [];
   if (ssmPath && read?.ok) {
     try {
-      const sync = await planSync(ctx.syncDeps(), {
-        secretArn: arn,
-        versionId: read.versionId,
-        secretString: read.secretString,
-        tags: entry.tags,
-      });
+      const sync = await planSync(ctx.syncDeps(), { ...entry, versionId: read.versionId, secretString: read.secretString });
       parameterNames = sync.parameters;
-      ssm = { status: sync.changes.length ? 'out-of-sync' : 'in-sync', changes: sync.changes };
+      ssm = sync.foreign.length
+        ? { status: 'error', error: `parameter(s) ${sync.foreign.map((f) => f.name).join(', ')} exist and were not written by keyroll for this secret` }
+        : { status: sync.changes.length ? 'out-of-sync' : 'in-sync', changes: sync.changes };
     } catch (err) {
       ssm = { status: 'error', error: describeError(err) };
     }

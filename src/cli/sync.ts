@@ -14,6 +14,10 @@ function printSecretResult(ctx: CliContext, result: SyncSecretResult): void {
     out.line(`${result.secretArn}: not mirrored (${result.reason})`);
     return;
   }
+  if (result.status === 'superseded') {
+    out.line(`${result.secretArn}: version ${result.versionId} is no longer current (${result.currentVersionId} is)`);
+    return;
+  }
   out.line(`${result.secretArn} version ${result.versionId}: ${result.status === 'in-sync' ? 'in sync' : 'repaired'}`);
   for (const c of result.changes) out.line(`  wrote      ${c.name}  (${c.reason})`);
   if (result.unchanged.length) out.line(`  unchanged  ${result.unchanged.length} parameter(s)`);
@@ -34,9 +38,10 @@ function printReport(ctx: CliContext, report: ReconcileReport): void {
 }
 
 /**
- * `keyroll sync <secret>` mirrors one secret's AWSCURRENT into Parameter Store (syncSecret);
- * `keyroll sync --all` reconciles every managed secret (reconcileAll), reporting stale
- * AWSPENDING labels without healing them (that takes database access: `doctor --fix`).
+ * `keyroll sync <secret> [--adopt]` mirrors one secret's AWSCURRENT into Parameter Store
+ * (syncSecret; "Secret Synced" only when it wrote something); `--adopt` takes over parameters
+ * keyroll did not write for this secret. `keyroll sync --all` reconciles every managed secret
+ * (reconcileAll), reporting stale AWSPENDING labels without healing them (`doctor --fix` does).
  */
 export function addSyncCommand(program: Command, setup: CommandSetup): void {
   program
@@ -44,12 +49,14 @@ export function addSyncCommand(program: Command, setup: CommandSetup): void {
     .description('mirror a secret into SSM Parameter Store now (only changed parameters are written), or every managed secret with --all')
     .argument('[secret]', 'secret name or ARN')
     .option('--all', 'reconcile every secret tagged keyroll:ssm-path')
-    .action(async (secretId: string | undefined, options: { all?: boolean }, command: Command) => {
+    .option('--adopt', "take over the secret's parameters that exist but were not written by keyroll for it (overwritten, then keyroll's)")
+    .action(async (secretId: string | undefined, options: { all?: boolean; adopt?: boolean }, command: Command) => {
       if (secretId && options.all) throw new UsageError('sync takes a secret or --all, not both');
+      if (options.adopt && !secretId) throw new UsageError('--adopt takes over the parameters of one secret: name it (sync <secret> --adopt)');
       if (!secretId && !options.all) throw new UsageError('sync needs a secret (name or ARN) or --all');
       const ctx = setup.context(command);
       if (secretId) {
-        const result = await syncSecret(ctx.syncDeps(), secretId);
+        const result = await syncSecret(ctx.syncDeps(), secretId, { publish: 'if-written', adopt: options.adopt === true });
         if (ctx.out.json) ctx.out.document(result);
         else printSecretResult(ctx, result);
         setup.exit(result.status === 'unmanaged' ? EXIT_FAILED : EXIT_OK);

@@ -1,9 +1,10 @@
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig } from '../config.js';
-import { createEcsClient, createEventBridgeClient, createSecretsManagerClient } from '../aws.js';
+import { createEcsClient, createEventBridgeClient, createSecretsManagerClient, createSsmClient } from '../aws.js';
 import { EventBridgeEnvelopeSchema, type EventBridgeEnvelope } from '../events.js';
 import { createRedeployDeps } from '../redeploy/deps.js';
+import { createDiscoveryCache } from '../redeploy/discoveryCache.js';
 import { redeployForEvent, type RedeployEventOutcome } from '../redeploy/redeployForEvent.js';
 import { createTaskDefinitionCache } from '../redeploy/taskDefinitionCache.js';
 import { stringOf, wrapLambdaHandler } from './wrapLambdaHandler.js';
@@ -15,29 +16,29 @@ const deps = createRedeployDeps(config, {
   ecs: createEcsClient(clientOptions),
   eventBridge: createEventBridgeClient(clientOptions),
   secretsManager: createSecretsManagerClient(clientOptions),
+  ssm: createSsmClient(clientOptions),
   logger,
-  // Module scope: task definition revisions are immutable, so the cache lives as long as the container.
+  // Module scope: task definition revisions are immutable, so they are kept as long as the
+  // container; cluster and service lists for a short TTL; the ECS pacing spans invocations.
   taskDefinitionCache: createTaskDefinitionCache(),
+  discoveryCache: createDiscoveryCache(),
 });
 
-// Time kept back from the wait for publishing "Services Redeployed" and returning.
+// Time kept back from the wait and the restarts for publishing "Services Redeployed" and returning.
 const WAIT_MARGIN_MS = 30_000;
 
-/** Rolls the ECS services that use the secret or parameters the event says changed. */
+/** Rolls the ECS services that use the secret or parameters the event says changed (as Secrets Manager and SSM confirm). */
 export const lambdaHandler = async (event: EventBridgeEnvelope, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RedeployEventOutcome> => {
   const remaining = context?.getRemainingTimeInMillis?.();
-  const waitTimeoutMs =
-    remaining === undefined ? undefined : Math.max(0, Math.min(deps.settings.waitTimeoutMs, remaining - WAIT_MARGIN_MS));
-  const outcome = await redeployForEvent(deps, event, waitTimeoutMs === undefined ? {} : { waitTimeoutMs });
+  const bounded =
+    remaining === undefined
+      ? {}
+      : { waitTimeoutMs: Math.max(0, Math.min(deps.settings.waitTimeoutMs, remaining - WAIT_MARGIN_MS)), deadlineAt: Date.now() + remaining - WAIT_MARGIN_MS };
+  const outcome = await redeployForEvent(deps, event, bounded);
   logger.appendKeys(
     outcome.outcome === 'ignored'
       ? { result: 'ignored' }
-      : {
-          result: 'redeployed',
-          restarted: outcome.result.restarted.length,
-          skipped: outcome.result.skipped.length,
-          failed: outcome.result.failed.length,
-        },
+      : { result: 'redeployed', restarted: outcome.result.restarted.length, skipped: outcome.result.skipped.length, failed: outcome.result.failed.length },
   );
   return outcome;
 };

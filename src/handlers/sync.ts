@@ -1,10 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig } from '../config.js';
-import { createEventBridgeClient, createSecretsManagerClient, createSsmClient } from '../aws.js';
-import { createRotationDeps } from '../rotation/deps.js';
-import { resolveStalePending } from '../rotation/resolveStalePending.js';
+import { createEventBridgeClient, createLambdaClient, createSecretsManagerClient, createSsmClient } from '../aws.js';
 import { createSyncDeps } from '../sync/deps.js';
+import { healViaRotate } from '../sync/healViaRotate.js';
 import { runSyncTrigger, type SyncOutcome } from '../sync/runSyncTrigger.js';
 import { SyncEventSchema, type SyncTrigger } from '../sync/syncTrigger.js';
 import { wrapLambdaHandler } from './wrapLambdaHandler.js';
@@ -12,23 +11,23 @@ import { wrapLambdaHandler } from './wrapLambdaHandler.js';
 const config = loadConfig();
 const logger = new Logger({ serviceName: 'keyroll' });
 const clientOptions = { maxAttempts: config.AWS_MAX_ATTEMPTS };
-const secretsManager = createSecretsManagerClient(clientOptions);
-const eventBridge = createEventBridgeClient(clientOptions);
-const deps = createSyncDeps(config, { secretsManager, ssm: createSsmClient(clientOptions), eventBridge, logger });
-// Healing a stale AWSPENDING decides from database logins, so the reconcile needs rotation's deps.
-const rotationDeps = createRotationDeps(config, { secretsManager, eventBridge, logger });
+const deps = createSyncDeps(config, {
+  secretsManager: createSecretsManagerClient(clientOptions),
+  ssm: createSsmClient(clientOptions),
+  eventBridge: createEventBridgeClient(clientOptions),
+  logger,
+});
+// The reconcile asks the rotate function to heal stale AWSPENDING labels (sync never logs in to a database).
+const healStalePending = config.ROTATE_FUNCTION_NAME ? healViaRotate(createLambdaClient(clientOptions), config.ROTATE_FUNCTION_NAME) : undefined;
 
-// Stop starting secrets this long before the Lambda timeout, so the summary is still logged.
+// A reconcile stops starting writes this long before the Lambda timeout, so it can hand on the rest and log its summary.
 const DEADLINE_MARGIN_MS = 30_000;
 
-/** Mirrors one secret, reconciles all of them, or ignores the event, as the parsed trigger says. */
+/** Mirrors one secret, reconciles (all, or a continuation's share), or ignores the event, as the parsed trigger says. */
 export const lambdaHandler = async (trigger: SyncTrigger, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SyncOutcome> => {
   const remaining = context?.getRemainingTimeInMillis?.();
   const outcome = await runSyncTrigger(deps, trigger, {
-    healStalePending: async (secretArn) => {
-      const report = await resolveStalePending(rotationDeps, secretArn);
-      return { action: report.action, reason: report.reason };
-    },
+    ...(healStalePending ? { healStalePending } : {}),
     ...(remaining !== undefined ? { deadlineAt: Date.now() + remaining - DEADLINE_MARGIN_MS } : {}),
   });
   logger.appendKeys({ result: outcome.kind });
@@ -40,7 +39,7 @@ function keysOf(e: unknown): Record<string, string | undefined> {
   const parsed = SyncEventSchema.safeParse(e);
   if (!parsed.success) return {};
   const t = parsed.data;
-  return { trigger: t.trigger, secretArn: t.kind === 'reconcile' ? undefined : t.secretId };
+  return { trigger: t.trigger, secretArn: t.kind === 'reconcile' ? undefined : t.secretId?.slice(0, 2048) };
 }
 
 export const handler = wrapLambdaHandler(lambdaHandler, { logger, schema: SyncEventSchema, name: 'sync event', keysOf });

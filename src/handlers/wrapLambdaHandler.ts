@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type * as z from 'zod/mini';
+import { clip } from '../errors.js';
 import { logOutcome, type LogOutcomeOptions } from './middleware/logOutcome.js';
 import { parseEvent } from './middleware/parseEvent.js';
 
@@ -34,5 +35,5 @@ export function wrapLambdaHandler<S extends z.ZodMiniType, R>(
     .use(parseEvent({ schema, name }));
 }
 
-/** The value when it is a string, else undefined: for reading keys from an event not yet validated. */
-export const stringOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+/** The value when it is a string (clipped: log lines stay bounded), else undefined: for reading keys from an event not yet validated. */
+export const stringOf = (value: unknown): string | undefined => (typeof value === 'string' ? clip(value, 256) : undefined);

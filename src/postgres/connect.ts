@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import { redact, type SslMode } from '../secret.js';
+import { redact } from '../errors.js';
+import type { SslMode } from '../secret.js';
 import { describeCaBundle, loadCaCertificates, type CaBundleSource } from './caBundle.js';
 import { DatabaseConnectionError, DatabaseLoginError, pgFailureOf, PostgresError, type ConnectionFailure } from './errors.js';
 import { redactError } from './redactError.js';

@@ -1,4 +1,4 @@
-import { redact } from '../secret.js';
+import { redact } from '../errors.js';
 
 // Fields where pg, Node's net/tls and PostgreSQL put free text.
 const TEXT_FIELDS = ['message', 'stack', 'detail', 'hint', 'where', 'internalQuery'] as const;

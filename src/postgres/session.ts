@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { MAX_ROLE_NAME_LENGTH, redact } from '../secret.js';
+import { redact } from '../errors.js';
+import { MAX_ROLE_NAME_LENGTH } from '../secret.js';
 import { closeClient, connectClient, describeLogin, type ConnectOptions, type DbCredentials } from './connect.js';
 import { DatabaseStatementError, pgFailureOf, RoleNameError } from './errors.js';
 import { redactError } from './redactError.js';
@@ -19,7 +20,15 @@ export type StatementLabel =
   | 'commit'
   | 'can-create-role'
   | 'can-manage-role'
+  | 'role-standing'
   | 'ping';
+
+/** See PostgresSession.roleStanding. */
+export interface RoleStanding {
+  exists: boolean;
+  memberOfOriginal: boolean;
+  otherAdmins: string[];
+}
 
 /** What a session needs besides credentials. */
 export interface SessionDeps {
@@ -66,6 +75,13 @@ export interface PostgresSession {
    * @throws RoleNameError, UnsupportedPasswordError before anything is sent; DatabaseStatementError.
    */
   ensureCloneRole(clone: string, original: string, password: string): Promise<'created' | 'refreshed'>;
+  /**
+   * Where `role` stands relative to `original`: whether it exists, whether it is a direct member
+   * of `original`, and which roles other than the session user and superusers hold ADMIN OPTION
+   * on it (PostgreSQL 16+ grants it to a role's creator: they could reset its password).
+   * @throws RoleNameError; DatabaseStatementError
+   */
+  roleStanding(role: string, original: string): Promise<RoleStanding>;
   /** Whether the session user may create roles at all (superuser or CREATEROLE). @throws DatabaseStatementError */
   canCreateRole(): Promise<boolean>;
   /**
@@ -158,11 +174,33 @@ export async function openSession(deps: SessionDeps, creds: DbCredentials, optio
         await apply(exists);
         return exists ? 'refreshed' : 'created';
       } catch (err) {
-        // 42710 duplicate_object: created meanwhile by a concurrent run; refresh it instead.
-        if (exists || !(err instanceof DatabaseStatementError && err.code === '42710')) throw err;
+        // Created meanwhile by a concurrent run: 42710 duplicate_object, or 23505 unique_violation when
+        // both inserts reached pg_authid's index at once. Refresh it instead.
+        if (exists || !(err instanceof DatabaseStatementError && (err.code === '42710' || err.code === '23505'))) throw err;
         await apply(true);
         return 'refreshed';
       }
+    },
+
+    async roleStanding(role, original) {
+      checkRoleName(role);
+      checkRoleName(original);
+      const result = await run(
+        'role-standing',
+        `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1) AS exists,
+                EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
+                          JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+                          JOIN pg_catalog.pg_roles u ON u.oid = m.member
+                         WHERE g.rolname = $2 AND u.rolname = $1) AS member,
+                ARRAY(SELECT u.rolname::text FROM pg_catalog.pg_auth_members m
+                        JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+                        JOIN pg_catalog.pg_roles u ON u.oid = m.member
+                       WHERE g.rolname = $1 AND m.admin_option AND NOT u.rolsuper AND u.rolname <> session_user
+                       ORDER BY 1) AS admins`,
+        [role, original],
+      );
+      const row = result.rows[0] as { exists: boolean; member: boolean; admins: string[] };
+      return { exists: row.exists, memberOfOriginal: row.member, otherAdmins: row.admins };
     },
 
     async canCreateRole() {

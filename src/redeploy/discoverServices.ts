@@ -1,14 +1,9 @@
-import {
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  ListClustersCommand,
-  ListServicesCommand,
-  type Service,
-} from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, paginateListClusters, paginateListServices, type Service } from '@aws-sdk/client-ecs';
 import pLimit from 'p-limit';
 import { chunkList } from '../aws.js';
 import type { RedeployDeps } from './deps.js';
-import { ClusterNotFoundError, RedeployDiscoveryError, nameOfError } from './errors.js';
+import { errorCodeOf, errorText } from '../errors.js';
+import { ClusterNotFoundError, RedeployDiscoveryError } from './errors.js';
 import { referencesOfTaskDefinition, type TaskDefinitionReferences } from './taskDefinitionCache.js';
 
 /** AWS's page and batch limits for these calls. */
@@ -40,38 +35,45 @@ export const clusterNameOf = (clusterArnOrName: string): string => clusterArnOrN
 
 async function listClusters(deps: RedeployDeps): Promise<string[]> {
   const arns: string[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    let out;
-    try {
-      out = await deps.ecs.send(new ListClustersCommand({ maxResults: LIST_PAGE_SIZE, nextToken }));
-    } catch (err) {
-      throw new RedeployDiscoveryError(`redeploy: cannot list the ECS clusters: ${nameOfError(err)}`, { cause: err });
+  try {
+    let pages = 0;
+    for await (const page of paginateListClusters({ client: deps.ecs, pageSize: LIST_PAGE_SIZE }, {})) {
+      arns.push(...(page.clusterArns ?? []));
+      if (++pages >= MAX_PAGES) throw new RedeployDiscoveryError(`redeploy: ListClusters still paging after ${MAX_PAGES} pages`);
     }
-    arns.push(...(out.clusterArns ?? []));
-    nextToken = out.nextToken;
-    if (!nextToken) return arns;
+  } catch (err) {
+    if (err instanceof RedeployDiscoveryError) throw err;
+    throw new RedeployDiscoveryError(`redeploy: cannot list the ECS clusters: ${errorText(err)}`, { cause: err });
   }
-  throw new RedeployDiscoveryError(`redeploy: ListClusters still paging after ${MAX_PAGES} pages`);
+  return arns;
 }
 
-/** Service ARNs of a cluster, or ECS's ClusterNotFoundException when the cluster does not exist. */
-async function listServiceArns(deps: RedeployDeps, cluster: string): Promise<{ arns: string[] } | { notFound: unknown }> {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    let out;
-    try {
-      out = await deps.ecs.send(new ListServicesCommand({ cluster, maxResults: LIST_PAGE_SIZE, nextToken }));
-    } catch (err) {
-      if (nameOfError(err) === 'ClusterNotFoundException') return { notFound: err };
-      throw new RedeployDiscoveryError(`redeploy: cannot list the services of cluster ${cluster}: ${nameOfError(err)}`, { cause: err });
-    }
-    arns.push(...(out.serviceArns ?? []));
-    nextToken = out.nextToken;
-    if (!nextToken) return { arns };
+class ClusterMissing extends Error {
+  constructor(readonly sdkError: unknown) {
+    super('cluster not found');
   }
-  throw new RedeployDiscoveryError(`redeploy: ListServices of cluster ${cluster} still paging after ${MAX_PAGES} pages`);
+}
+
+/** Service ARNs of a cluster; ClusterMissing when ECS answers ClusterNotFoundException. */
+async function listServiceArns(deps: RedeployDeps, cluster: string): Promise<string[]> {
+  const arns: string[] = [];
+  const reads = deps.pacing.reads;
+  try {
+    let pages = 0;
+    const paginator = paginateListServices({ client: deps.ecs, pageSize: LIST_PAGE_SIZE }, { cluster });
+    for (;;) {
+      await reads.acquire();
+      const next = await paginator.next();
+      if (next.done) break;
+      arns.push(...(next.value.serviceArns ?? []));
+      if (++pages >= MAX_PAGES) throw new RedeployDiscoveryError(`redeploy: ListServices of cluster ${cluster} still paging after ${MAX_PAGES} pages`);
+    }
+  } catch (err) {
+    if (err instanceof RedeployDiscoveryError) throw err;
+    if (errorCodeOf(err) === 'ClusterNotFoundException') throw new ClusterMissing(err);
+    throw new RedeployDiscoveryError(`redeploy: cannot list the services of cluster ${cluster}: ${errorText(err)}`, { cause: err });
+  }
+  return arns;
 }
 
 /**
@@ -79,12 +81,13 @@ async function listServiceArns(deps: RedeployDeps, cluster: string): Promise<{ a
  * listing come back in `failures` (reason MISSING) and are left out.
  */
 export async function describeServiceBatch(deps: RedeployDeps, cluster: string, serviceArns: string[]): Promise<Service[]> {
+  await deps.pacing.reads.acquire();
   try {
     const out = await deps.ecs.send(new DescribeServicesCommand({ cluster, services: serviceArns }));
     for (const f of out.failures ?? []) deps.logger?.debug('service not described', { cluster, ecsService: f.arn, reason: f.reason });
     return out.services ?? [];
   } catch (err) {
-    throw new RedeployDiscoveryError(`redeploy: cannot describe services of cluster ${cluster}: ${nameOfError(err)}`, { cause: err });
+    throw new RedeployDiscoveryError(`redeploy: cannot describe services of cluster ${cluster}: ${errorText(err)}`, { cause: err });
   }
 }
 
@@ -104,6 +107,7 @@ async function resolveTaskDefinitions(deps: RedeployDeps, arns: Iterable<string>
   }
   await limit.map(missing, async (arn) => {
     try {
+      await deps.pacing.reads.acquire();
       const out = await deps.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
       if (!out.taskDefinition) throw new Error('DescribeTaskDefinition answered no task definition');
       // Keyed by the ARN the service names: that exact revision, which never changes.
@@ -111,7 +115,7 @@ async function resolveTaskDefinitions(deps: RedeployDeps, arns: Iterable<string>
       deps.taskDefinitionCache.set(arn, entry);
       resolved.set(arn, entry);
     } catch (err) {
-      resolved.set(arn, { error: `cannot read task definition ${arn}: ${nameOfError(err)}` });
+      resolved.set(arn, { error: `cannot read task definition ${arn}: ${errorCodeOf(err)}` });
     }
   });
   return resolved;
@@ -128,9 +132,21 @@ async function resolveTaskDefinitions(deps: RedeployDeps, arns: Iterable<string>
 export async function discoverServices(deps: RedeployDeps): Promise<DiscoveredService[]> {
   const limit = pLimit(deps.settings.concurrency);
   const configured = deps.settings.clusters.length > 0;
-  const clusters = configured ? [...deps.settings.clusters] : await listClusters(deps);
+  const cache = deps.discoveryCache;
+  const clusters = configured ? [...deps.settings.clusters] : await (cache ? cache.clusters(() => listClusters(deps)) : listClusters(deps));
 
-  const listed = await Promise.all(clusters.map((cluster) => limit(() => listServiceArns(deps, cluster))));
+  const listed = await Promise.all(
+    clusters.map((cluster) =>
+      limit(async (): Promise<{ arns: string[] } | { notFound: unknown }> => {
+        try {
+          return { arns: await (cache ? cache.services(cluster, () => listServiceArns(deps, cluster)) : listServiceArns(deps, cluster)) };
+        } catch (err) {
+          if (err instanceof ClusterMissing) return { notFound: err.sdkError };
+          throw err;
+        }
+      }),
+    ),
+  );
   const byCluster = new Map<string, string[]>();
   const seen = new Set<string>();
   const missingClusters: string[] = [];

@@ -1,10 +1,10 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DETAIL_SERVICES_REDEPLOYED, keyrollEventEntry, type ServicesRedeployedDetail } from '../events.js';
+import { clip, errorText } from '../errors.js';
+import { DETAIL_SERVICES_REDEPLOYED, keyrollEventEntry, SERVICES_LISTED_MAX, type ServicesRedeployedDetail } from '../events.js';
 import { describeChange, validateChange, type Change } from './change.js';
 import { decideService } from './decideService.js';
 import type { RedeployDeps } from './deps.js';
 import { discoverServices, type DiscoveredService } from './discoverServices.js';
-import { RedeployEventError, nameOfError } from './errors.js';
 import { parameterSetOf } from './matchReference.js';
 import { restartServices } from './restartServices.js';
 import { waitForRollouts } from './waitForRollouts.js';
@@ -26,6 +26,8 @@ export interface RedeployResult {
   failed: ServiceOutcome[];
   /** Services that do not reference the change (not part of the event: it would grow with the fleet). */
   unaffected: ServiceOutcome[];
+  /** Whether "Services Redeployed" was published. */
+  published: boolean;
 }
 
 export interface RedeployOptions {
@@ -33,8 +35,10 @@ export interface RedeployOptions {
   dryRun?: boolean;
   /** Overrides `settings.waitTimeoutMs`, e.g. to stay inside the Lambda's remaining time. */
   waitTimeoutMs?: number;
-  /** Publish "Services Redeployed" (default true). */
+  /** Publish "Services Redeployed" when something was restarted or failed (default true). */
   publish?: boolean;
+  /** Epoch ms after which no restart starts (the Lambda's remaining time); those left are reported failed. */
+  deadlineAt?: number;
 }
 
 const outcomeOf = (s: DiscoveredService, reason: string): ServiceOutcome => ({ cluster: s.clusterName, service: s.serviceName, reason });
@@ -44,13 +48,13 @@ const byName = (a: ServiceOutcome, b: ServiceOutcome) => a.cluster.localeCompare
  * Rolls the ECS services that use a changed secret or parameter: discovers every service of
  * the configured clusters, decides each (see `decideService`), forces a new deployment of those
  * that need one, at most `concurrency` at a time and each once, optionally waits for their
- * rollouts, then publishes "Services Redeployed". In a dry run the decisions are the same and
- * nothing is restarted. Delivering the same change again restarts nothing: every service it
- * restarted now has a primary deployment created after the change.
+ * rollouts, then publishes "Services Redeployed" (only when something was restarted or failed;
+ * bounded in size; a failed publish is logged, never thrown). In a dry run the decisions are the
+ * same and nothing is restarted. Delivering the same change again restarts nothing: every service
+ * it restarted now has a primary deployment created after the change.
  * @throws RedeployInputError for a change without secret or parameters, or a malformed one.
  * @throws ClusterNotFoundError when a configured cluster does not exist; RedeployDiscoveryError
  *   when ECS refuses discovery (nothing restarted in either case).
- * @throws RedeployEventError when the event cannot be published (restarts already done; a retry converges).
  */
 export async function redeployForChange(deps: RedeployDeps, change: Change, options: RedeployOptions = {}): Promise<RedeployResult> {
   validateChange(change);
@@ -58,7 +62,7 @@ export async function redeployForChange(deps: RedeployDeps, change: Change, opti
   const services = await discoverServices(deps);
   const parameters = parameterSetOf(change);
 
-  const result: RedeployResult = { dryRun, restarted: [], skipped: [], failed: [], unaffected: [] };
+  const result: RedeployResult = { dryRun, restarted: [], skipped: [], failed: [], unaffected: [], published: false };
   const toRestart: DiscoveredService[] = [];
   const reasons = new Map<string, string>();
   for (const s of services) {
@@ -81,7 +85,7 @@ export async function redeployForChange(deps: RedeployDeps, change: Change, opti
   if (dryRun) {
     result.restarted.push(...toRestart.map((s) => outcomeOf(s, `would force a new deployment (dry run): ${reasons.get(s.serviceArn)}`)));
   } else {
-    const restarts = await restartServices(deps, toRestart);
+    const restarts = await restartServices(deps, toRestart, options.deadlineAt);
     const started = restarts.flatMap((r) => (r.ok ? [r] : []));
     for (const r of restarts) if (!r.ok) result.failed.push(outcomeOf(r.service, r.reason));
     const rollouts =
@@ -104,21 +108,30 @@ export async function redeployForChange(deps: RedeployDeps, change: Change, opti
   }
   for (const list of [result.restarted, result.skipped, result.failed, result.unaffected]) list.sort(byName);
 
-  if (options.publish ?? true) await publishRedeployed(deps, change, result);
+  if (options.publish ?? true) result.published = await publishRedeployed(deps, change, result);
   return result;
 }
 
-async function publishRedeployed(deps: RedeployDeps, change: Change, result: RedeployResult): Promise<void> {
+/**
+ * Publishes "Services Redeployed" when something was restarted or failed, bounded (counts plus
+ * capped lists). The restarts already happened, so a refused or failed publish is logged, never
+ * thrown: an invocation whose restarts succeeded does not fail (and is not retried) for it.
+ * @returns whether the event was published (false also when there was nothing to say).
+ */
+async function publishRedeployed(deps: RedeployDeps, change: Change, result: RedeployResult): Promise<boolean> {
+  if (result.restarted.length === 0 && result.failed.length === 0) return false;
+  const cap = (list: ServiceOutcome[]) => list.slice(0, SERVICES_LISTED_MAX).map((o) => ({ ...o, reason: clip(o.reason, 300) }));
   const detail: ServicesRedeployedDetail = {
     secretArn: change.secretArn ?? null,
-    parameters: change.parameterNames,
+    parameters: change.parameterNames.slice(0, SERVICES_LISTED_MAX),
     versionId: change.versionId ?? null,
     dryRun: result.dryRun,
-    restarted: result.restarted,
-    skipped: result.skipped,
-    failed: result.failed,
+    counts: { restarted: result.restarted.length, skipped: result.skipped.length, failed: result.failed.length },
+    truncated: [result.restarted, result.skipped, result.failed, change.parameterNames].some((l) => l.length > SERVICES_LISTED_MAX),
+    restarted: cap(result.restarted),
+    skipped: cap(result.skipped),
+    failed: cap(result.failed),
   };
-  const what = describeChange(change);
   let refused: string | undefined;
   try {
     const out = await deps.eventBridge.send(
@@ -126,9 +139,11 @@ async function publishRedeployed(deps: RedeployDeps, change: Change, result: Red
         Entries: [keyrollEventEntry(DETAIL_SERVICES_REDEPLOYED, detail, deps.settings.eventBusName, change.secretArn ? [change.secretArn] : [])],
       }),
     );
-    if (out.FailedEntryCount) refused = out.Entries?.[0]?.ErrorCode ?? 'unknown error';
+    if (out.FailedEntryCount) refused = `${out.Entries?.[0]?.ErrorCode ?? 'unknown error'}: ${clip(out.Entries?.[0]?.ErrorMessage ?? '', 200)}`;
   } catch (err) {
-    throw new RedeployEventError(`redeploy: ${what}: cannot publish "${DETAIL_SERVICES_REDEPLOYED}": ${nameOfError(err)}`, { cause: err });
+    refused = errorText(err);
   }
-  if (refused) throw new RedeployEventError(`redeploy: ${what}: EventBridge refused "${DETAIL_SERVICES_REDEPLOYED}": ${refused}`);
+  if (refused === undefined) return true;
+  deps.logger?.warn(`"${DETAIL_SERVICES_REDEPLOYED}" not published; the restarts stand`, { change: describeChange(change), error: refused });
+  return false;
 }

@@ -1,37 +1,39 @@
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import pLimit from 'p-limit';
+import { errorCodeOf } from '../errors.js';
 import type { RedeployDeps } from './deps.js';
 import type { DiscoveredService } from './discoverServices.js';
-import { nameOfError } from './errors.js';
 
 export type RestartOutcome =
   | { service: DiscoveredService; ok: true; deploymentId: string | undefined }
   | { service: DiscoveredService; ok: false; reason: string };
 
 function reasonOf(err: unknown): string {
-  const name = nameOfError(err);
-  if (name === 'ServiceNotFoundException' || name === 'ServiceNotActiveException') {
-    return `service no longer exists (deleted after discovery): ${name}`;
-  }
-  if (name === 'ClusterNotFoundException') return `cluster no longer exists: ${name}`;
-  return `UpdateService failed: ${name}`;
+  const code = errorCodeOf(err);
+  if (code === 'ServiceNotFoundException' || code === 'ServiceNotActiveException') return `service no longer exists (deleted after discovery): ${code}`;
+  if (code === 'ClusterNotFoundException') return `cluster no longer exists: ${code}`;
+  return `UpdateService failed: ${code}`;
 }
 
 /**
- * Forces a new deployment of each service, at most `settings.concurrency` at a time, each
- * service once even if listed twice. ECS's rolling update (minimumHealthyPercent, circuit
- * breaker) keeps capacity. Throttling is retried by the SDK client; a failure of one service
- * (deleted meanwhile, refused) is reported for that service and the others still roll.
+ * Forces a new deployment of each service, each once even if listed twice: at most
+ * `settings.concurrency` at a time *and* no faster than the `pacing.updates` token bucket
+ * (ECS's UpdateService rate), so a fleet-wide change never bursts into throttling. ECS's rolling
+ * update (minimumHealthyPercent, circuit breaker) keeps capacity. A failure of one service
+ * (deleted meanwhile, refused) is reported for that service and the others still roll; one not
+ * started before `deadlineAt` is reported not restarted (a redelivery of the change restarts it).
  * Never throws.
  */
-export async function restartServices(deps: RedeployDeps, services: readonly DiscoveredService[]): Promise<RestartOutcome[]> {
+export async function restartServices(deps: RedeployDeps, services: readonly DiscoveredService[], deadlineAt?: number): Promise<RestartOutcome[]> {
   const unique = [...new Map(services.map((s) => [s.serviceArn, s])).values()];
   const limit = pLimit(deps.settings.concurrency);
   return limit.map(unique, async (service): Promise<RestartOutcome> => {
+    await deps.pacing.updates.acquire();
+    if (deadlineAt !== undefined && Date.now() >= deadlineAt) {
+      return { service, ok: false, reason: 'not restarted: the invocation ran out of time (a redelivery of the change restarts it)' };
+    }
     try {
-      const out = await deps.ecs.send(
-        new UpdateServiceCommand({ cluster: service.clusterArn, service: service.serviceArn, forceNewDeployment: true }),
-      );
+      const out = await deps.ecs.send(new UpdateServiceCommand({ cluster: service.clusterArn, service: service.serviceArn, forceNewDeployment: true }));
       const deploymentId = out.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
       deps.logger?.info('service restarted', { cluster: service.clusterName, ecsService: service.serviceName, deploymentId });
       return { service, ok: true, deploymentId };

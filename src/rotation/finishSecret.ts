@@ -1,15 +1,18 @@
 import { UpdateSecretVersionStageCommand, type DescribeSecretResponse } from '@aws-sdk/client-secrets-manager';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { AWSCURRENT, AWSPENDING } from '../secret.js';
+import { errorText } from '../errors.js';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secret.js';
+import { asksToBeMirrored } from '../tags.js';
 import { DETAIL_SECRET_ROTATED, keyrollEventEntry, type SecretRotatedDetail } from '../events.js';
 import type { RotationDeps } from './deps.js';
 import { RotationStateError } from './errors.js';
-import { errorName } from './secretValues.js';
 import type { Strategy } from './strategy.js';
 
 /**
  * finishSecret: moves AWSCURRENT to the token's version (Secrets Manager puts AWSPREVIOUS on
- * the old one), publishes "Secret Rotated", then removes AWSPENDING from the version.
+ * the old one), publishes "Secret Rotated", then removes AWSPENDING from the version. The
+ * password has changed by then, so a publish that fails is logged and the rotation still
+ * succeeds: CloudTrail's triggers and the hourly reconcile mirror the value anyway.
  *
  * Idempotency: no-op when the token is AWSCURRENT without AWSPENDING. A token that is
  * AWSCURRENT and still AWSPENDING is a finish cut short: the event is published again
@@ -20,13 +23,13 @@ export async function finishSecret(
   meta: DescribeSecretResponse,
   token: string,
   strategy: Strategy,
-): Promise<'finished'> {
+): Promise<'finished' | 'finished-unpublished'> {
   const secretArn = meta.ARN!;
   const versions = meta.VersionIdsToStages ?? {};
   const currentVersion = Object.keys(versions).find((v) => versions[v]?.includes(AWSCURRENT));
   const alreadyCurrent = currentVersion === token;
   const previousVersionId = alreadyCurrent
-    ? (Object.keys(versions).find((v) => versions[v]?.includes('AWSPREVIOUS')) ?? null)
+    ? (Object.keys(versions).find((v) => versions[v]?.includes(AWSPREVIOUS)) ?? null)
     : (currentVersion ?? null);
 
   if (!alreadyCurrent) {
@@ -37,16 +40,17 @@ export async function finishSecret(
       ...(currentVersion ? { RemoveFromVersionId: currentVersion } : {}),
     });
   }
-  await publishRotated(deps, {
+  const published = await publishRotated(deps, {
     secretArn,
     name: meta.Name ?? secretArn,
     versionId: token,
     previousVersionId,
     strategy,
     rotatedAt: (deps.clock?.() ?? new Date()).toISOString(),
+    mirrored: asksToBeMirrored(meta.Tags),
   });
   await updateStage(deps, secretArn, { SecretId: secretArn, VersionStage: AWSPENDING, RemoveFromVersionId: token });
-  return 'finished';
+  return published ? 'finished' : 'finished-unpublished';
 }
 
 async function updateStage(
@@ -60,25 +64,26 @@ async function updateStage(
     const what = input.MoveToVersionId
       ? `move ${input.VersionStage} to version ${input.MoveToVersionId}`
       : `remove ${input.VersionStage} from version ${input.RemoveFromVersionId}`;
-    throw new RotationStateError(`finishSecret: secret ${secretArn}: cannot ${what}: ${errorName(err)}`, { cause: err });
+    throw new RotationStateError(`finishSecret: secret ${secretArn}: cannot ${what}: ${errorText(err)}`, { cause: err });
   }
 }
 
-async function publishRotated(deps: RotationDeps, detail: SecretRotatedDetail): Promise<void> {
-  let failed: string | undefined;
+/** Publishes "Secret Rotated"; a refusal or failure is logged (and counted by the handler), never thrown. */
+async function publishRotated(deps: RotationDeps, detail: SecretRotatedDetail): Promise<boolean> {
+  let failure: string | undefined;
   try {
     const out = await deps.eventBridge.send(
-      new PutEventsCommand({
-        Entries: [keyrollEventEntry(DETAIL_SECRET_ROTATED, detail, deps.settings.eventBusName, [detail.secretArn])],
-      }),
+      new PutEventsCommand({ Entries: [keyrollEventEntry(DETAIL_SECRET_ROTATED, detail, deps.settings.eventBusName, [detail.secretArn])] }),
     );
-    if (out.FailedEntryCount) failed = `${out.Entries?.[0]?.ErrorCode}: ${out.Entries?.[0]?.ErrorMessage}`;
+    if (out.FailedEntryCount) failure = `EventBridge refused the entry: ${out.Entries?.[0]?.ErrorCode ?? 'unknown'}: ${out.Entries?.[0]?.ErrorMessage ?? ''}`;
   } catch (err) {
-    throw new RotationStateError(`finishSecret: secret ${detail.secretArn}: cannot publish "${DETAIL_SECRET_ROTATED}": ${errorName(err)}`, {
-      cause: err,
-    });
+    failure = errorText(err);
   }
-  if (failed) {
-    throw new RotationStateError(`finishSecret: secret ${detail.secretArn}: EventBridge refused "${DETAIL_SECRET_ROTATED}": ${failed}`);
-  }
+  if (failure === undefined) return true;
+  deps.logger?.warn(`"${DETAIL_SECRET_ROTATED}" not published; the rotation stands (CloudTrail and the reconcile mirror it)`, {
+    secretArn: detail.secretArn,
+    versionId: detail.versionId,
+    error: failure.slice(0, 400),
+  });
+  return false;
 }

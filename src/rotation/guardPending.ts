@@ -1,11 +1,11 @@
-import type { PostgresSecret } from '../secret.js';
+import { portOf, type PostgresSecret } from '../secret.js';
 import { RotationConfigError } from './errors.js';
-import { otherUserOf, type Strategy } from './strategy.js';
+import { nextUserOf, type Strategy } from './strategy.js';
 
 /**
  * The checks made before pending credentials go anywhere: the pending version must name the
- * current host, and the current user (single user) or exactly its alternate (alternating
- * users). A tampered or foreign AWSPENDING is refused before any connection.
+ * current endpoint (host and port), and the current user (single user) or exactly its alternate
+ * (alternating users). A tampered or foreign AWSPENDING is refused before any connection.
  * @throws RotationConfigError naming the secret, the step and what differs.
  */
 export function guardPendingMatchesCurrent(
@@ -15,17 +15,17 @@ export function guardPendingMatchesCurrent(
   current: PostgresSecret,
   strategy: Strategy,
 ): void {
-  if (pending.host !== current.host) {
-    throw new RotationConfigError(`${step}: secret ${secretArn}: pending host differs from the current host (${current.host})`);
-  }
-  if (strategy === 'single-user' && pending.username !== current.username) {
+  if (pending.host !== current.host || portOf(pending) !== portOf(current)) {
     throw new RotationConfigError(
-      `${step}: secret ${secretArn}: pending user "${pending.username}" differs from current user "${current.username}" (single user)`,
+      `${step}: secret ${secretArn}: pending endpoint differs from the current one (${current.host}:${portOf(current)})`,
     );
   }
-  if (strategy === 'alternating-users' && pending.username !== otherUserOf(current.username, secretArn)) {
+  const expected = nextUserOf(current, strategy, secretArn);
+  if (pending.username !== expected) {
     throw new RotationConfigError(
-      `${step}: secret ${secretArn}: pending user "${pending.username}" is not the alternate of current user "${current.username}"`,
+      strategy === 'single-user'
+        ? `${step}: secret ${secretArn}: pending user "${pending.username}" differs from current user "${current.username}" (single user)`
+        : `${step}: secret ${secretArn}: pending user "${pending.username}" is not the alternate of current user "${current.username}"`,
     );
   }
 }

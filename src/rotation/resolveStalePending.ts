@@ -5,8 +5,21 @@ import type { RotationDeps } from './deps.js';
 import { RotationStateError } from './errors.js';
 import { finishSecret } from './finishSecret.js';
 import { guardPendingMatchesCurrent } from './guardPending.js';
-import { credentialsOf, describeSecret, errorName, getSecretVersion, type SecretVersion } from './secretValues.js';
+import { errorText } from '../errors.js';
+import { credentialsOf, describeSecret, getSecretVersion, type SecretVersion } from './secretValues.js';
 import { recordedStrategyOf, strategyOf } from './strategy.js';
+
+export interface StalePendingOptions {
+  /** Report what would be done, change nothing. */
+  dryRun?: boolean;
+  /** This function's ARN: a secret rotated by another function is left alone. */
+  rotationFunctionArn?: string;
+  /** Leave the secret alone when it changed less than this long ago (a rotation may be running). */
+  graceMs?: number;
+}
+
+/** A Lambda function's name from its ARN (qualifier dropped), or the name given. */
+const unqualified = (arn: string) => (arn.startsWith('arn:') ? (arn.split(':')[6] ?? arn) : arn);
 
 export interface StalePendingReport {
   secretArn: string;
@@ -38,7 +51,7 @@ export interface StalePendingReport {
 export async function resolveStalePending(
   deps: RotationDeps,
   secretId: string,
-  options: { dryRun?: boolean } = {},
+  options: StalePendingOptions = {},
 ): Promise<StalePendingReport> {
   const step = 'resolveStalePending';
   const meta = await describeSecret(deps, secretId, step);
@@ -47,6 +60,14 @@ export async function resolveStalePending(
   const stale = pendingVersionOf(versions);
   const dryRun = options.dryRun === true;
   if (!stale) return { secretArn, action: 'none', dryRun, reason: 'no AWSPENDING outside AWSCURRENT' };
+  // A heal request names only a secret: whether it may be healed is read from Secrets Manager.
+  if (options.rotationFunctionArn && meta.RotationLambdaARN && unqualified(meta.RotationLambdaARN) !== unqualified(options.rotationFunctionArn)) {
+    return { secretArn, action: 'left', dryRun, versionId: stale, reason: `the secret is rotated by ${meta.RotationLambdaARN}, not by this function; nothing changed` };
+  }
+  const now = (deps.clock?.() ?? new Date()).getTime();
+  if (options.graceMs !== undefined && meta.LastChangedDate && now - meta.LastChangedDate.getTime() < options.graceMs) {
+    return { secretArn, action: 'left', dryRun, versionId: stale, reason: 'the secret changed too recently: a rotation may be in progress; nothing changed' };
+  }
 
   const report = (action: StalePendingReport['action'], reason: string): StalePendingReport => ({
     secretArn,
@@ -59,7 +80,7 @@ export async function resolveStalePending(
     try {
       await deps.secretsManager.send(new UpdateSecretVersionStageCommand({ SecretId: secretArn, VersionStage: AWSPENDING, ...input }));
     } catch (err) {
-      throw new RotationStateError(`${step}: secret ${secretArn}: cannot update AWSPENDING on version ${stale}: ${errorName(err)}`, { cause: err });
+      throw new RotationStateError(`${step}: secret ${secretArn}: cannot update AWSPENDING on version ${stale}: ${errorText(err)}`, { cause: err });
     }
   };
 

@@ -1,5 +1,5 @@
-import type { Tag } from '@aws-sdk/client-secrets-manager';
-import { MAX_ROLE_NAME_LENGTH, TAG_STRATEGY, type PostgresSecret } from '../secret.js';
+import { MAX_ROLE_NAME_LENGTH, type PostgresSecret } from '../secret.js';
+import { readKeyrollTags, type TagLike } from '../tags.js';
 import { RotationConfigError } from './errors.js';
 
 export type Strategy = 'single-user' | 'alternating-users';
@@ -10,18 +10,18 @@ export const CLONE_SUFFIX = '_clone';
  * Alternating users when the secret names a master (`masterarn`), unless the tag
  * `keyroll:strategy=single-user` asks the master to set the single user's password.
  */
-export function strategyOf(secret: PostgresSecret, tags: Tag[] | undefined): Strategy {
-  if (strategyTagOf(tags) === 'single-user') return 'single-user';
+export function strategyOf(secret: PostgresSecret, tags: readonly TagLike[] | undefined): Strategy {
+  if (readKeyrollTags(tags).strategy === 'single-user') return 'single-user';
   return secret.masterarn ? 'alternating-users' : 'single-user';
 }
 
-/** The strategy recorded on the secret's tags (what finishSecret reports without reading a value). */
-export function recordedStrategyOf(tags: Tag[] | undefined): Strategy {
-  return strategyTagOf(tags) === 'alternating-users' ? 'alternating-users' : 'single-user';
-}
+/** Whether the secret's password is set by its master (alternating users, or a single user the master sets). */
+export const usesMaster = (secret: PostgresSecret): boolean => secret.masterarn !== undefined;
 
-/** The value of the tag `keyroll:strategy`, as written (undefined when absent). */
-export const strategyTagOf = (tags: Tag[] | undefined): string | undefined => tags?.find((t) => t.Key === TAG_STRATEGY)?.Value;
+/** The strategy recorded on the secret's tags (what finishSecret reports without reading a value). */
+export function recordedStrategyOf(tags: readonly TagLike[] | undefined): Strategy {
+  return readKeyrollTags(tags).strategy === 'alternating-users' ? 'alternating-users' : 'single-user';
+}
 
 /** The original role of an alternating pair (`app_clone` → `app`). */
 export const originalUserOf = (username: string): string =>
@@ -41,3 +41,7 @@ export function otherUserOf(username: string, secretId: string): string {
   }
   return clone;
 }
+
+/** The user a version of this strategy must name, given the current one. */
+export const nextUserOf = (current: PostgresSecret, strategy: Strategy, secretId: string): string =>
+  strategy === 'alternating-users' ? otherUserOf(current.username, secretId) : current.username;

@@ -3,6 +3,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Config } from '../config.js';
+import type { MirrorRules } from '../mirrorPath.js';
 
 /** What the sync functions need, built by the handler or the CLI. */
 export interface SyncDeps {
@@ -16,12 +17,12 @@ export interface SyncDeps {
 
 export interface SyncSettings {
   /** KMS key for SecureString parameters when the secret has no `keyroll:kms-key` tag; absent = the account default. */
-  kmsKeyId?: string;
+  kmsKeyId?: string | undefined;
   /** PutParameter calls per second one sync or reconcile run may make (SSM_PUT_TPS, default 3). */
   putTps: number;
   eventBusName: string;
-  /** When not empty, a secret's `keyroll:ssm-path` must lie under one of these. */
-  pathPrefixes: readonly string[];
+  /** Which paths a secret may mirror to (SSM_PATH_PREFIX, SSM_PATH_BINDINGS). */
+  mirrorRules: MirrorRules;
 }
 
 /** The clients and logger the caller built (handler: at module scope; CLI: on first use). */
@@ -29,7 +30,7 @@ export type SyncClients = Pick<SyncDeps, 'secretsManager' | 'ssm' | 'eventBridge
 
 /**
  * Builds the sync functions' dependencies: the caller's clients and the settings from the
- * configuration (SSM_KMS_KEY_ID, SSM_PUT_TPS, EVENT_BUS_NAME, SSM_PATH_PREFIXES). Makes no call.
+ * configuration (SSM_KMS_KEY_ID, SSM_PUT_TPS, EVENT_BUS_NAME, SSM_PATH_PREFIX, SSM_PATH_BINDINGS). Makes no call.
  */
 export function createSyncDeps(config: Config, clients: SyncClients): SyncDeps {
   return {
@@ -41,7 +42,7 @@ export function createSyncDeps(config: Config, clients: SyncClients): SyncDeps {
       kmsKeyId: config.SSM_KMS_KEY_ID,
       putTps: config.SSM_PUT_TPS,
       eventBusName: config.EVENT_BUS_NAME,
-      pathPrefixes: config.SSM_PATH_PREFIXES,
+      mirrorRules: { prefix: config.SSM_PATH_PREFIX, bindings: config.SSM_PATH_BINDINGS },
     },
   };
 }

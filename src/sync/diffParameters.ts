@@ -1,12 +1,15 @@
+import { originOf } from '../mirrorPath.js';
 import type { DesiredParameter } from './planParameters.js';
 import type { CurrentParameter } from './readParameters.js';
 
 /** Why a parameter must be written. */
-export type WriteReason = 'missing' | 'value' | 'type' | 'kms-key';
+export type WriteReason = 'missing' | 'value' | 'type' | 'kms-key' | 'adopted';
 
 export interface ParameterWrite {
   parameter: DesiredParameter;
   reason: WriteReason;
+  /** True when the parameter does not exist yet: created without Overwrite (a concurrent creation is never overwritten). */
+  create: boolean;
   /**
    * KeyId to send: the wanted key; or, when the default key is wanted but the parameter is
    * under another one, the default named explicitly (an update without KeyId keeps the old key).
@@ -18,23 +21,41 @@ export interface ParameterDiff {
   toWrite: ParameterWrite[];
   /** Names already holding the desired value, type and key. */
   unchanged: string[];
+  /** Existing parameters keyroll did not write for this secret: never written unless adopted. */
+  foreign: Array<{ name: string; owner: string }>;
 }
 
 /** The account default key SSM uses for a SecureString written without KeyId. */
 export const DEFAULT_SSM_KEY = 'alias/aws/ssm';
 
 /**
- * Compares desired parameters with what Parameter Store holds. A parameter is rewritten only
- * when it is missing or its value, type or KMS key differs. The Description (secret ARN and
- * version) is deliberately not compared: a new version with equal values, or a replayed event,
- * writes nothing, at the price of a Description that may name an older version whose values
- * were the same.
+ * Compares desired parameters with what Parameter Store holds. A parameter keyroll wrote for this
+ * secret (its Description names the secret's ARN) is rewritten only when its value, type or KMS
+ * key differs; a missing one is created. Any other existing parameter is foreign: reported, never
+ * written, unless `adopt` takes it over (then written, its Description becoming keyroll's).
+ * The version in the Description is not compared: a new version with equal values writes nothing.
  */
-export function diffParameters(desired: readonly DesiredParameter[], current: ReadonlyMap<string, CurrentParameter>): ParameterDiff {
+export function diffParameters(
+  desired: readonly DesiredParameter[],
+  current: ReadonlyMap<string, CurrentParameter>,
+  secretArn: string,
+  options: { adopt?: boolean } = {},
+): ParameterDiff {
   const toWrite: ParameterWrite[] = [];
   const unchanged: string[] = [];
+  const foreign: ParameterDiff['foreign'] = [];
   for (const parameter of desired) {
     const now = current.get(parameter.name);
+    const origin = now ? originOf(now.description) : undefined;
+    if (now && origin?.secretArn !== secretArn) {
+      const owner = origin ? `keyroll, for secret ${origin.secretArn}` : now.description ? 'another writer (its description is not keyroll\'s)' : 'another writer (no description)';
+      if (!options.adopt) {
+        foreign.push({ name: parameter.name, owner });
+        continue;
+      }
+      toWrite.push({ parameter, reason: 'adopted', create: false, ...keyIdFor(parameter, now) });
+      continue;
+    }
     const reason: WriteReason | undefined = !now
       ? 'missing'
       : now.type !== parameter.type
@@ -44,16 +65,16 @@ export function diffParameters(desired: readonly DesiredParameter[], current: Re
           : parameter.type === 'SecureString' && !sameKmsKey(parameter.keyId, now.keyId)
             ? 'kms-key'
             : undefined;
-    if (reason) {
-      const keyId =
-        parameter.type !== 'SecureString'
-          ? undefined
-          : (parameter.keyId ?? (now?.type === 'SecureString' && !sameKmsKey(undefined, now.keyId) ? DEFAULT_SSM_KEY : undefined));
-      toWrite.push({ parameter, reason, ...(keyId ? { keyId } : {}) });
-    }
+    if (reason) toWrite.push({ parameter, reason, create: !now, ...keyIdFor(parameter, now) });
     else unchanged.push(parameter.name);
   }
-  return { toWrite, unchanged };
+  return { toWrite, unchanged, foreign };
+}
+
+function keyIdFor(parameter: DesiredParameter, now: CurrentParameter | undefined): { keyId?: string } {
+  if (parameter.type !== 'SecureString') return {};
+  const keyId = parameter.keyId ?? (now?.type === 'SecureString' && !sameKmsKey(undefined, now.keyId) ? DEFAULT_SSM_KEY : undefined);
+  return keyId ? { keyId } : {};
 }
 
 /**

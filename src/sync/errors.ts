@@ -1,5 +1,4 @@
 import { KeyrollError } from '../errors.js';
-import { redact } from '../secret.js';
 
 /**
  * Mirroring a secret into Parameter Store failed: a read or write of Secrets Manager, SSM or
@@ -9,17 +8,21 @@ import { redact } from '../secret.js';
 export class ParameterSyncError extends KeyrollError {}
 
 /**
- * The secret cannot be mapped to parameters: an invalid `keyroll:ssm-path`, a path outside the
- * allowed prefixes, a tag naming a key the secret lacks, a value SSM would refuse. Detected
- * before anything is written for that secret.
+ * The secret cannot be mapped to parameters: an invalid `keyroll:ssm-path`, a path the deployer's
+ * rule does not bind to this secret, a master secret, a tag naming a key the secret lacks, a value
+ * SSM would refuse. Detected before anything is written for that secret.
  */
 export class ParameterMappingError extends ParameterSyncError {}
 
 /**
- * `<name>: <message>` of an SDK failure, for an error message. The values being written are
- * redacted from it (verbatim or percent-encoded) in case a service echoes one back.
+ * A parameter the secret would mirror to exists and was not written by keyroll for this secret
+ * (its Description names no secret, or another one). Nothing was written for the secret; adopting
+ * the parameter is an explicit act (`keyroll sync <secret> --adopt`).
  */
-export function awsErrorText(err: unknown, values: ReadonlyArray<string> = []): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return redact(text, values).slice(0, 500);
+export class ParameterOwnershipError extends ParameterMappingError {
+  readonly parameters: readonly string[];
+  constructor(message: string, parameters: readonly string[]) {
+    super(message);
+    this.parameters = parameters;
+  }
 }

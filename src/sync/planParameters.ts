@@ -1,24 +1,15 @@
-import type { Tag } from '@aws-sdk/client-secrets-manager';
-import {
-  MIRRORED_DESCRIPTION_PREFIX,
-  TAG_KMS_KEY,
-  TAG_SSM_KEYS,
-  TAG_SSM_PATH,
-  TAG_SSM_PLAIN,
-  dbnameOf,
-  parseSecretString,
-  portOf,
-} from '../secret.js';
+import { BASE_KEYS, describeOrigin, mirroredParameterNames, URL_KEY } from '../mirrorPath.js';
+import { dbnameOf, parseSecretString, portOf } from '../secret.js';
+import { readKeyrollTags, TAG_SSM_KEYS, TAG_SSM_PATH, TAG_SSM_PLAIN } from '../tags.js';
 import { buildConnectionUrl } from './connectionUrl.js';
 import type { SyncSettings } from './deps.js';
+import { eligibilityOf, type SecretFacts } from '../mirrorPath.js';
 import { ParameterMappingError } from './errors.js';
 
 /** One version of a managed secret, as read from Secrets Manager. */
-export interface SecretSource {
-  secretArn: string;
+export interface SecretSource extends SecretFacts {
   versionId: string;
   secretString: string | undefined;
-  tags: readonly Tag[];
 }
 
 export type ParameterType = 'SecureString' | 'String';
@@ -33,6 +24,7 @@ export interface DesiredParameter {
   type: ParameterType;
   /** KMS key for a SecureString; absent = the account default (`alias/aws/ssm`). */
   keyId?: string;
+  /** `keyroll: secret <arn> version <id>`: the provenance sync checks before overwriting. */
   description: string;
 }
 
@@ -43,44 +35,56 @@ export interface ParameterPlan {
   parameters: DesiredParameter[];
 }
 
-const URL_KEY = 'url';
 /** Parameters that always stay SecureString, whatever `keyroll:ssm-plain` says. */
 const ALWAYS_SECRET = new Set(['password', URL_KEY]);
 
 // SSM's limits (PutParameter): 15 levels, names of [a-zA-Z0-9_.-] segments, 1011 characters
-// counting the parameter ARN's prefix, standard-tier values of 4 KB, descriptions of 1024.
+// counting the parameter ARN's prefix, standard-tier values of 4 KB.
 export const MAX_PARAMETER_LEVELS = 15;
 export const MAX_NAME_WITH_ARN = 1011;
 export const MAX_VALUE_BYTES = 4096;
-export const MAX_DESCRIPTION = 1024;
 const SEGMENT = /^[a-zA-Z0-9_.-]+$/;
 const KMS_KEY_ID = /^[a-zA-Z0-9:/_-]{1,256}$/;
 
-/** Value of a tag, trimmed; undefined when absent. */
-export function tagValue(tags: readonly Tag[], key: string): string | undefined {
-  const v = tags.find((t) => t.Key === key)?.Value;
-  return v === undefined ? undefined : v.trim();
+/**
+ * The parameter names that mirror a secret, from its description alone (no value read):
+ * what sync reads before the value and what redeploy matches task definitions against.
+ * @throws ParameterMappingError when the secret may not be mirrored or its path or keys are invalid.
+ */
+export function mirrorNamesOf(secret: SecretFacts, settings: Pick<SyncSettings, 'mirrorRules'>): { path: string; names: string[] } {
+  const fail = (what: string): never => {
+    throw new ParameterMappingError(`sync: secret ${secret.secretArn}: ${what}`);
+  };
+  const eligibility = eligibilityOf(secret, settings.mirrorRules);
+  if (eligibility.kind !== 'mirror') return fail(eligibility.reason);
+  checkPath(eligibility.path, fail);
+  const extra = readKeyrollTags(secret.tags).ssmKeys;
+  for (const key of extra) {
+    if (!SEGMENT.test(key)) fail(`"${TAG_SSM_KEYS}" names "${key.slice(0, 80)}", which is not a valid parameter name (allowed: a-zA-Z0-9_.-)`);
+  }
+  const names = mirroredParameterNames(eligibility.path, extra);
+  const arnPrefix = parameterArnPrefixOf(secret.secretArn);
+  for (const name of names) {
+    if (arnPrefix.length + name.length > MAX_NAME_WITH_ARN) {
+      fail(`parameter name ${name.slice(0, 120)}… is too long: with its ARN it exceeds SSM's ${MAX_NAME_WITH_ARN} characters`);
+    }
+  }
+  return { path: eligibility.path, names };
 }
 
-// Tag values are lists separated by commas or spaces (AWS's tag guidance lists space but not
-// comma among the characters every service accepts, so both work).
-const listOf = (v: string | undefined): string[] => (v ?? '').split(/[\s,]+/).filter((s) => s.length > 0);
-
 /**
- * Maps one version of a managed secret to the parameters that mirror it, validating
- * everything SSM would refuse, so a bad secret fails before anything is written.
- * @throws ParameterMappingError for an invalid path or tag, a value SSM would refuse.
+ * Maps one version of a managed secret to the parameters that mirror it, validating everything
+ * SSM would refuse, so a bad secret fails before anything is written.
+ * @throws ParameterMappingError for a secret that may not be mirrored, an invalid path or tag, a value SSM would refuse.
  * @throws SecretFormatError (secret.ts) for a value that is not a PostgreSQL secret JSON.
  */
-export function planParameters(source: SecretSource, settings: Pick<SyncSettings, 'kmsKeyId' | 'pathPrefixes'>): ParameterPlan {
+export function planParameters(source: SecretSource, settings: Pick<SyncSettings, 'kmsKeyId' | 'mirrorRules'>): ParameterPlan {
   const { secretArn, versionId } = source;
   const fail = (what: string): never => {
     throw new ParameterMappingError(`sync: secret ${secretArn} version ${versionId}: ${what}`);
   };
-
-  const path = tagValue(source.tags, TAG_SSM_PATH);
-  if (path === undefined) fail(`has no "${TAG_SSM_PATH}" tag`);
-  checkPath(path!, settings.pathPrefixes, fail);
+  const { path } = mirrorNamesOf(source, settings);
+  const tags = readKeyrollTags(source.tags);
 
   const secret = parseSecretString(source.secretString, { secretId: secretArn, versionId });
   const values = new Map<string, string>([
@@ -90,9 +94,8 @@ export function planParameters(source: SecretSource, settings: Pick<SyncSettings
     ['port', String(portOf(secret))],
     ['dbname', dbnameOf(secret)],
   ]);
-  for (const key of listOf(tagValue(source.tags, TAG_SSM_KEYS))) {
-    if (values.has(key) || key === URL_KEY) continue;
-    if (!SEGMENT.test(key)) fail(`"${TAG_SSM_KEYS}" names "${key}", which is not a valid parameter name (allowed: a-zA-Z0-9_.-)`);
+  for (const key of tags.ssmKeys) {
+    if ((BASE_KEYS as readonly string[]).includes(key) || key === URL_KEY) continue;
     const raw = (secret as Record<string, unknown>)[key];
     if (raw === undefined) fail(`"${TAG_SSM_KEYS}" names "${key}", but the secret has no such key`);
     if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
@@ -102,62 +105,40 @@ export function planParameters(source: SecretSource, settings: Pick<SyncSettings
   }
   values.set(URL_KEY, buildConnectionUrl(secret, secretArn));
 
-  const plain = new Set(listOf(tagValue(source.tags, TAG_SSM_PLAIN)));
+  const plain = new Set(tags.ssmPlain);
   for (const key of plain) {
     if (ALWAYS_SECRET.has(key)) fail(`"${TAG_SSM_PLAIN}" names "${key}", which is always a SecureString`);
     if (!values.has(key)) fail(`"${TAG_SSM_PLAIN}" names "${key}", which is not a parameter of this secret`);
   }
 
-  const keyId = tagValue(source.tags, TAG_KMS_KEY) || settings.kmsKeyId;
+  const keyId = tags.kmsKey || settings.kmsKeyId;
   if (keyId !== undefined && !KMS_KEY_ID.test(keyId)) fail(`KMS key id "${keyId.slice(0, 256)}" is not a key id, ARN or alias`);
 
   const description = describeOrigin(secretArn, versionId);
-  const arnPrefix = parameterArnPrefixOf(secretArn);
   const parameters: DesiredParameter[] = [];
   for (const [key, value] of values) {
     const name = `${path}/${key}`;
-    if (arnPrefix.length + name.length > MAX_NAME_WITH_ARN) {
-      fail(`parameter name ${name} is too long: with its ARN it exceeds SSM's ${MAX_NAME_WITH_ARN} characters`);
-    }
     if (value.length === 0) fail(`parameter ${name} would be empty, which SSM refuses`);
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > MAX_VALUE_BYTES) fail(`parameter ${name} would hold ${bytes} bytes, over SSM's ${MAX_VALUE_BYTES}-byte limit`);
     const type: ParameterType = plain.has(key) ? 'String' : 'SecureString';
     parameters.push({ name, key, value, type, ...(type === 'SecureString' && keyId ? { keyId } : {}), description });
   }
-  return { secretArn, versionId, path: path!, parameters };
+  return { secretArn, versionId, path, parameters };
 }
 
-function checkPath(path: string, prefixes: readonly string[], fail: (what: string) => never): void {
+function checkPath(path: string, fail: (what: string) => never): void {
   const bad = (why: string) => fail(`"${TAG_SSM_PATH}" ${JSON.stringify(path.slice(0, 80))} ${why}`);
   if (!path.startsWith('/')) bad('must start with "/"');
   if (path.length > 1 && path.endsWith('/')) bad('must not end with "/"');
   const segments = path.slice(1).split('/');
   if (segments.some((s) => s === '')) bad('has an empty level ("//")');
-  const invalid = segments.find((s) => !SEGMENT.test(s));
-  if (invalid !== undefined) bad(`has a level with characters SSM refuses (allowed: a-zA-Z0-9_.-)`);
+  if (segments.some((s) => !SEGMENT.test(s))) bad(`has a level with characters SSM refuses (allowed: a-zA-Z0-9_.-)`);
   if (/^(aws|ssm)/i.test(segments[0]!)) bad('begins with "aws" or "ssm", which SSM reserves');
   // The leaf (`password`, …) is one more level.
   if (segments.length + 1 > MAX_PARAMETER_LEVELS) {
     bad(`has ${segments.length} levels; with the parameter's own name that exceeds SSM's ${MAX_PARAMETER_LEVELS}`);
   }
-  if (prefixes.length > 0 && !prefixes.some((p) => isUnder(path, p))) {
-    bad(`is outside the allowed prefixes (SSM_PATH_PREFIXES: ${prefixes.join(', ')})`);
-  }
-}
-
-const isUnder = (path: string, prefix: string): boolean => {
-  const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
-  return p === '' || path === p || path.startsWith(`${p}/`);
-};
-
-/** `keyroll: secret <arn> version <id>`, cut to SSM's 1024 characters by shortening the ARN's front. */
-export function describeOrigin(secretArn: string, versionId: string): string {
-  const head = MIRRORED_DESCRIPTION_PREFIX;
-  const tail = ` version ${versionId}`;
-  const room = MAX_DESCRIPTION - head.length - tail.length;
-  const arn = secretArn.length <= room ? secretArn : `…${secretArn.slice(secretArn.length - room + 1)}`;
-  return `${head}${arn}${tail}`;
 }
 
 // Parameters live in the secret's account and region: `arn:<partition>:ssm:<region>:<account>:parameter`.

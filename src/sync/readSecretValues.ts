@@ -1,6 +1,6 @@
-import { BatchGetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { paginateBatchGetSecretValue, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { chunkList } from '../aws.js';
-import { awsErrorText } from './errors.js';
+import { errorText } from '../errors.js';
 
 /** AWSCURRENT of one secret, or why it could not be read. */
 export type SecretValueRead =
@@ -8,7 +8,7 @@ export type SecretValueRead =
   | { ok: false; error: string };
 
 // BatchGetSecretValue takes at most 20 secret ids a call.
-const BATCH = 20;
+export const BATCH_GET_SIZE = 20;
 const MAX_PAGES = 10;
 
 /**
@@ -16,29 +16,22 @@ const MAX_PAGES = 10;
  * (its entry in `Errors`, or a whole call failing) is reported for that secret only.
  * Never throws.
  */
-export async function readSecretValues(
-  secretsManager: SecretsManagerClient,
-  secretArns: readonly string[],
-): Promise<Map<string, SecretValueRead>> {
+export async function readSecretValues(secretsManager: SecretsManagerClient, secretArns: readonly string[]): Promise<Map<string, SecretValueRead>> {
   const reads = new Map<string, SecretValueRead>();
-  for (const batch of chunkList(secretArns, BATCH)) {
-    let token: string | undefined;
-    let pages = 0;
+  for (const batch of chunkList(secretArns, BATCH_GET_SIZE)) {
     try {
-      do {
-        const out = await secretsManager.send(new BatchGetSecretValueCommand({ SecretIdList: batch, NextToken: token }));
+      let pages = 0;
+      for await (const out of paginateBatchGetSecretValue({ client: secretsManager }, { SecretIdList: batch })) {
         for (const v of out.SecretValues ?? []) {
-          if (!v.ARN) continue;
-          reads.set(v.ARN, { ok: true, versionId: v.VersionId ?? '', secretString: v.SecretString });
+          if (v.ARN) reads.set(v.ARN, { ok: true, versionId: v.VersionId ?? '', secretString: v.SecretString });
         }
         for (const e of out.Errors ?? []) {
-          if (e.SecretId) reads.set(e.SecretId, { ok: false, error: `BatchGetSecretValue: ${e.ErrorCode ?? 'error'}: ${e.Message ?? ''}`.trim() });
+          if (e.SecretId) reads.set(e.SecretId, { ok: false, error: `BatchGetSecretValue: ${e.ErrorCode ?? 'error'}: ${(e.Message ?? '').slice(0, 200)}`.trim() });
         }
-        token = out.NextToken;
-        pages += 1;
-      } while (token && pages < MAX_PAGES);
+        if (++pages >= MAX_PAGES) break;
+      }
     } catch (err) {
-      for (const arn of batch) if (!reads.has(arn)) reads.set(arn, { ok: false, error: `BatchGetSecretValue: ${awsErrorText(err)}` });
+      for (const arn of batch) if (!reads.has(arn)) reads.set(arn, { ok: false, error: `BatchGetSecretValue: ${errorText(err)}` });
     }
     for (const arn of batch) if (!reads.has(arn)) reads.set(arn, { ok: false, error: 'BatchGetSecretValue returned neither a value nor an error' });
   }

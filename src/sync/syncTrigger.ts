@@ -1,9 +1,13 @@
 import * as z from 'zod/mini';
 import {
   CloudTrailSecretsManagerDetailSchema,
+  DETAIL_RECONCILE_CONTINUED,
+  DETAIL_SECRET_LABEL_UPDATED,
   DETAIL_SECRET_ROTATED,
   EVENT_SOURCE,
   EventBridgeEnvelopeSchema,
+  ReconcileContinuedDetailSchema,
+  SecretLabelUpdatedDetailSchema,
   SecretRotatedDetailSchema,
   secretIdOfCloudTrail,
 } from '../events.js';
@@ -11,8 +15,10 @@ import { AWSCURRENT } from '../secret.js';
 
 /** What an event asks the sync function to do. */
 export type SyncTrigger =
-  | { kind: 'secret'; secretId: string; trigger: string }
-  | { kind: 'reconcile'; trigger: string }
+  /** `versionId`: the AWSCURRENT version the event announced, when it says (used only to skip work for an older one). */
+  | { kind: 'secret'; secretId: string; trigger: string; versionId?: string }
+  /** `only`: a continuation's secrets, to do first and alone. */
+  | { kind: 'reconcile'; trigger: string; only?: string[] }
   | { kind: 'ignore'; trigger: string; reason: string; secretId?: string };
 
 export const SOURCE_SECRETS_MANAGER = 'aws.secretsmanager';
@@ -41,10 +47,12 @@ const CloudTrailDetailSchema = z.extend(CloudTrailSecretsManagerDetailSchema, {
 type CloudTrailDetail = z.output<typeof CloudTrailDetailSchema>;
 
 /**
- * The events the sync function accepts, each turned into a SyncTrigger: keyroll's
- * "Secret Rotated"; Secrets Manager's RotationSucceeded (service event) and PutSecretValue,
- * UpdateSecretVersionStage, UpdateSecret (API calls, `arn` or the older `aRN`) via CloudTrail;
- * and the schedule, which reconciles everything. A recognised event that changes no
+ * The events the sync function accepts, each turned into a SyncTrigger: Secrets Manager's native
+ * "Secret Label Updated" (AWSCURRENT moved: every rotation, PutSecretValue, UpdateSecret, stage
+ * move; what serverless.yml routes); keyroll's "Secret Rotated"; Secrets Manager's RotationSucceeded
+ * (service event) and PutSecretValue, UpdateSecretVersionStage, UpdateSecret (API calls, `arn` or
+ * the older `aRN`) via CloudTrail, for deployments that route those; the schedule, which reconciles
+ * everything; and keyroll's "Reconcile Continued", which reconciles what a run left. A recognised event that changes no
  * AWSCURRENT value (a failed call, a stage move that is not AWSCURRENT's, a PutSecretValue
  * staged elsewhere) becomes `ignore` with the reason. Issues name paths, never values.
  */
@@ -62,9 +70,20 @@ export const SyncEventSchema = z.pipe(
       return undefined;
     };
 
+    if (source === SOURCE_SECRETS_MANAGER && detailType === DETAIL_SECRET_LABEL_UPDATED) {
+      const detail = detailOf(SecretLabelUpdatedDetailSchema);
+      if (!detail) return z.NEVER;
+      const secretId = event.resources?.[0] ?? detail.name;
+      if (detail.labelUpdated !== AWSCURRENT) return { kind: 'ignore', trigger: DETAIL_SECRET_LABEL_UPDATED, reason: `label ${detail.labelUpdated.slice(0, 64)} moved, not ${AWSCURRENT}`, secretId };
+      return { kind: 'secret', secretId, trigger: DETAIL_SECRET_LABEL_UPDATED, versionId: detail.versionId };
+    }
     if (source === EVENT_SOURCE && detailType === DETAIL_SECRET_ROTATED) {
       const detail = detailOf(SecretRotatedDetailSchema);
-      return detail ? { kind: 'secret', secretId: detail.secretArn, trigger: DETAIL_SECRET_ROTATED } : z.NEVER;
+      return detail ? { kind: 'secret', secretId: detail.secretArn, trigger: DETAIL_SECRET_ROTATED, versionId: detail.versionId } : z.NEVER;
+    }
+    if (source === EVENT_SOURCE && detailType === DETAIL_RECONCILE_CONTINUED) {
+      const detail = detailOf(ReconcileContinuedDetailSchema);
+      return detail ? { kind: 'reconcile', trigger: DETAIL_RECONCILE_CONTINUED, only: detail.secretArns } : z.NEVER;
     }
     if (source === SOURCE_SCHEDULE && detailType === DETAIL_SCHEDULED) return { kind: 'reconcile', trigger: DETAIL_SCHEDULED };
     if (source === SOURCE_SECRETS_MANAGER && (detailType === DETAIL_SERVICE_EVENT || detailType === DETAIL_API_CALL)) {

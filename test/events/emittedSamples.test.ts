@@ -6,6 +6,7 @@ import {
   SecretRotatedDetailSchema,
   SecretSyncedDetailSchema,
   ServicesRedeployedDetailSchema,
+  ReconcileContinuedDetailSchema,
 } from '../../src/events.js';
 
 const sample = async (file: string) => JSON.parse(await readFile(new URL(`../../events/${file}`, import.meta.url), 'utf8')) as unknown;
@@ -15,6 +16,7 @@ describe('samples of the events keyroll emits', () => {
     ['sync-secret-rotated.json', 'Secret Rotated', SecretRotatedDetailSchema],
     ['redeploy-secret-synced.json', 'Secret Synced', SecretSyncedDetailSchema],
     ['services-redeployed.json', 'Services Redeployed', ServicesRedeployedDetailSchema],
+    ['reconcile-continued.json', 'Reconcile Continued', ReconcileContinuedDetailSchema],
   ] as const)('%s has the envelope and the detail keyroll publishes as "%s"', async (file, detailType, schema) => {
     // Act
     const envelope = EventBridgeEnvelopeSchema.parse(await sample(file));

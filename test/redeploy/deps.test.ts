@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEcsClient, createEventBridgeClient, createSecretsManagerClient } from '../../src/aws.js';
+import { createEcsClient, createEventBridgeClient, createSecretsManagerClient, createSsmClient } from '../../src/aws.js';
 import { loadConfig } from '../../src/config.js';
 import { createRedeployDeps } from '../../src/redeploy/deps.js';
 import { createTaskDefinitionCache } from '../../src/redeploy/taskDefinitionCache.js';
@@ -35,7 +35,20 @@ describe('createRedeployDeps', () => {
       dryRun: true,
       eventBusName: 'keyroll-bus',
       ssmPathPrefixes: ['/billing'],
+      mirrorRules: { prefix: '/', bindings: new Map() },
     });
+  });
+
+  it('builds the ECS pacing once, from REDEPLOY_UPDATE_TPS and ECS_READ_TPS', async () => {
+    // Prepare
+    const deps = createRedeployDeps(loadConfig({ REDEPLOY_UPDATE_TPS: '10', ECS_READ_TPS: '100' }), clients());
+
+    // Act: three updates at 10/s take at least 200 ms; the limiter is the deps' own, shared by every call.
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) await deps.pacing.updates.acquire();
+
+    // Assess
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
   it('keeps the caller\'s task definition cache, so it outlives the call', () => {
@@ -49,16 +62,18 @@ describe('createRedeployDeps', () => {
     expect(deps.taskDefinitionCache).toBe(given.taskDefinitionCache);
   });
 
-  it('includes Secrets Manager only when the caller gives it, for redeploying events', () => {
+  it('includes Secrets Manager and SSM only when the caller gives them, for redeploying events', () => {
     // Prepare
     const secretsManager = createSecretsManagerClient({ region: 'us-east-1' });
+    const ssm = createSsmClient({ region: 'us-east-1' });
 
     // Act
-    const forEvents = createRedeployDeps(loadConfig({}), { ...clients(), secretsManager });
+    const forEvents = createRedeployDeps(loadConfig({}), { ...clients(), secretsManager, ssm });
     const forChanges = createRedeployDeps(loadConfig({}), clients());
 
     // Assess
-    expect(forEvents.secretsManager).toBe(secretsManager);
+    expect([forEvents.secretsManager, forEvents.ssm]).toEqual([secretsManager, ssm]);
     expect(forChanges).not.toHaveProperty('secretsManager');
+    expect(forChanges).not.toHaveProperty('ssm');
   });
 });

@@ -164,13 +164,12 @@ describe('rotation refuses bad input before writing anything', () => {
     const { PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
     await aws.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: JSON.stringify({ ...(await valueOf(aws, secret.arn)), masterarn: missing }) }));
     const token = await startPausedRotation(aws, secret.arn);
-    await runRotationStep(rotationDeps(aws), { SecretId: secret.arn, ClientRequestToken: token, Step: 'createSecret' });
-    // Act
-    const err = await stepError(aws, secret.arn, token, 'setSecret');
+    // Act: createSecret already checks the master, before anything is written.
+    const err = await stepError(aws, secret.arn, token, 'createSecret');
     // Assess
-    expect(err.message).toContain(`cannot read master secret ${missing}`);
+    expect(err.message).toContain(`createSecret: cannot describe secret ${missing}`);
     expect(err.message).toContain('ResourceNotFoundException');
-    expect(await logsIn(rotationDeps(aws).db, await valueOf(aws, secret.arn, 'AWSPENDING'))).toBe(false);
+    expect(await valueOf(aws, secret.arn, 'AWSPENDING').catch((e: Error) => e.name)).toBe('ResourceNotFoundException');
     expect(await logsIn(rotationDeps(aws).db, await valueOf(aws, secret.arn))).toBe(true);
   });
 

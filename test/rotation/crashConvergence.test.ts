@@ -80,6 +80,9 @@ describe.each([
     }
     console.info(`${label}: ${points.length} fault points tried, ${faultsThatFailedTheRotation} left the rotation unfinished, all converged`);
     expect(failures).toEqual([]);
-    expect(faultsThatFailedTheRotation).toBe(points.length);
+    // Every fault fails the rotation but one: "Secret Rotated" failing to publish, after AWSCURRENT moved.
+    const tolerated = points.filter((p) => p.kind === 'aws' && p.operation === 'events.PutEvents');
+    expect(tolerated).toHaveLength(1);
+    expect(faultsThatFailedTheRotation).toBe(points.length - tolerated.length);
   }, 240_000);
 });

@@ -108,7 +108,7 @@ describe('resolveStalePending when no safe decision exists, or the database move
     const report = await resolveStalePending(rotationDeps(aws), secret.arn);
     // Assess
     expect(report.action).toBe('left');
-    expect(report.reason).toContain('pending host differs');
+    expect(report.reason).toContain('pending endpoint differs from the current one');
     expect(await stagesOf(aws, secret.arn)).toEqual(before);
   });
 

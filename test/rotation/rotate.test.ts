@@ -116,7 +116,7 @@ describe('rotation through RotateSecret', () => {
     expect(JSON.stringify(aws.endpoint.eventBridge.events)).not.toContain(current.password);
   });
 
-  it('makes at most 11 Secrets Manager calls for a full single-user rotation', async () => {
+  it('makes 12 Secrets Manager calls for a full single-user rotation, the one refused being createSecret reading its own pending version first', async () => {
     // Prepare
     const secret = await seedSecret(aws);
     aws.endpoint.resetLog();
@@ -125,8 +125,9 @@ describe('rotation through RotateSecret', () => {
     // Assess
     const calls = aws.endpoint.requestLog.filter((r) => r.service === 'secretsmanager' && r.operation !== 'RotateSecret');
     console.info(`secrets manager calls for one single-user rotation: ${calls.length} (${calls.map((c) => c.operation).join(', ')})`);
-    expect(calls.every((c) => c.outcome === 'ok')).toBe(true);
-    expect(calls.length).toBeLessThanOrEqual(11);
+    // As AWS's templates do: GetSecretValue of the token's AWSPENDING, which has no value yet.
+    expect(calls.filter((c) => c.outcome !== 'ok').map((c) => `${c.operation} ${c.outcome}`)).toEqual(['GetSecretValue ResourceNotFoundException']);
+    expect(calls.length).toBe(12);
   });
 
   it('sends the server a SCRAM verifier, never the plaintext password', async () => {

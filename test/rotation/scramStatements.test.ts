@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestAws } from '../support/endpoint.js';
 import { waitForStatementLog } from '../support/postgres.js';
-import { TAG_STRATEGY } from '../../src/secret.js';
+import { TAG_STRATEGY } from '../../src/tags.js';
 import { registerRotation, rotateAndWait, rotationDeps, seedSecret, valueOf } from '../support/rotation.js';
 
 // Every statement that sets a password sends a SCRAM-SHA-256 verifier, never the plaintext: the

@@ -47,7 +47,8 @@ describe('setSecret', () => {
   });
 
   it.each([
-    ['host', { host: 'other-db.example.com' }, 'pending host differs from the current host'],
+    ['host', { host: 'other-db.example.com' }, 'pending endpoint differs from the current one'],
+    ['port', { port: 6543 }, 'pending endpoint differs from the current one'],
     ['user', { username: 'someone_else' }, 'differs from current user'],
   ])('refuses a pending version for another %s (single user)', async (_what, change, message) => {
     // Prepare

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { startAwsEndpoint, type AwsEndpoint, type AwsEndpointOptions } from '../../local/aws/server.js';
 import {
   createEcsClient,
@@ -39,4 +41,14 @@ export function useTestAws(options: AwsEndpointOptions = {}, maxAttempts = 3): T
     await holder.endpoint?.close();
   });
   return holder;
+}
+
+/** An RDS client (AWS Query) for a test endpoint; keyroll's src/aws.ts builds none of its own for tests. */
+export function createTestRdsClient(endpoint: AwsEndpoint, maxAttempts = 3): RDSClient {
+  return new RDSClient({ endpoint: endpoint.url, region: endpoint.region, maxAttempts });
+}
+
+/** An SQS client (AWS JSON 1.0) for a test endpoint. */
+export function createTestSqsClient(endpoint: AwsEndpoint, maxAttempts = 3): SQSClient {
+  return new SQSClient({ endpoint: endpoint.url, region: endpoint.region, maxAttempts });
 }

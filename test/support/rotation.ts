@@ -9,7 +9,7 @@ import type { RotationDeps } from '../../src/rotation/deps.js';
 import { runRotationStep } from '../../src/rotation/rotate.js';
 import { RotationEventSchema, ROTATION_STEPS } from '../../src/events.js';
 import { DEFAULT_EXCLUDE_CHARACTERS } from '../../src/config.js';
-import { TAG_MASTER } from '../../src/secret.js';
+import { TAG_MASTER } from '../../src/tags.js';
 import type { SessionDeps } from '../../src/postgres/session.js';
 
 export const ROTATION_FUNCTION = 'keyroll-rotate';
@@ -47,7 +47,7 @@ export interface SeededSecret {
  */
 export async function seedSecret(
   aws: TestAws,
-  options: { alternating?: boolean; extra?: Record<string, unknown>; tags?: Array<{ Key: string; Value: string }>; sslmode?: string } = {},
+  options: { alternating?: boolean; extra?: Record<string, unknown>; tags?: Array<{ Key: string; Value: string }>; sslmode?: string; name?: string } = {},
 ): Promise<SeededSecret> {
   const pgInfo = usePostgres();
   const role = await createLoginRole({ prefix: 'app', databaseGrants: ['CONNECT'] });
@@ -66,7 +66,7 @@ export async function seedSecret(
     );
     master = { arn: m.ARN!, role: masterRole };
   }
-  const name = uniqueName('secret');
+  const name = options.name ?? uniqueName('secret');
   const created = await aws.sm.send(
     new CreateSecretCommand({
       Name: name,

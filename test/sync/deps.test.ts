@@ -10,15 +10,20 @@ const clients = () => ({
 });
 
 describe('createSyncDeps', () => {
-  it('takes the KMS key, the PutParameter rate, the event bus and the path prefixes from the configuration', () => {
+  it('takes the KMS key, the PutParameter rate, the event bus and the mirror rules from the configuration', () => {
     // Prepare
-    const config = loadConfig({ SSM_KMS_KEY_ID: 'alias/keyroll', SSM_PUT_TPS: '2.5', EVENT_BUS_NAME: 'keyroll-bus', SSM_PATH_PREFIXES: '/billing, /mail' });
+    const config = loadConfig({ SSM_KMS_KEY_ID: 'alias/keyroll', SSM_PUT_TPS: '2.5', EVENT_BUS_NAME: 'keyroll-bus', SSM_PATH_PREFIX: '/apps/', SSM_PATH_BINDINGS: 'legacy=/legacy/db' });
 
     // Act
     const deps = createSyncDeps(config, clients());
 
     // Assess
-    expect(deps.settings).toEqual({ kmsKeyId: 'alias/keyroll', putTps: 2.5, eventBusName: 'keyroll-bus', pathPrefixes: ['/billing', '/mail'] });
+    expect(deps.settings).toEqual({
+      kmsKeyId: 'alias/keyroll',
+      putTps: 2.5,
+      eventBusName: 'keyroll-bus',
+      mirrorRules: { prefix: '/apps/', bindings: new Map([['legacy', '/legacy/db']]) },
+    });
   });
 
   it('passes the caller\'s clients through unchanged', () => {

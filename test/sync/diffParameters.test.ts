@@ -3,6 +3,9 @@ import { diffParameters, sameKmsKey } from '../../src/sync/diffParameters.js';
 import type { DesiredParameter } from '../../src/sync/planParameters.js';
 import type { CurrentParameter } from '../../src/sync/readParameters.js';
 
+const ARN = 'arn:aws:secretsmanager:us-east-1:1:secret:x';
+const OWN = `keyroll: secret ${ARN} version v1`;
+
 const desired = (over: Partial<DesiredParameter> = {}): DesiredParameter => ({
   name: '/app/db/password',
   key: 'password',
@@ -13,18 +16,18 @@ const desired = (over: Partial<DesiredParameter> = {}): DesiredParameter => ({
 });
 
 const current = (over: Partial<CurrentParameter> = {}): Map<string, CurrentParameter> =>
-  new Map([['/app/db/password', { name: '/app/db/password', type: 'SecureString', value: 'new-secret-value', keyId: 'alias/aws/ssm', ...over }]]);
+  new Map([['/app/db/password', { name: '/app/db/password', type: 'SecureString', value: 'new-secret-value', keyId: 'alias/aws/ssm', description: OWN, ...over }]]);
 
 describe('diffParameters', () => {
   it('leaves a parameter with equal value, type and key unchanged even when the description names another version', () => {
     // Prepare
-    const now = current({ description: 'keyroll: secret arn:aws:secretsmanager:us-east-1:1:secret:x version v1' });
+    const now = current({ description: OWN });
 
     // Act
-    const diff = diffParameters([desired()], now);
+    const diff = diffParameters([desired()], now, ARN);
 
     // Assess
-    expect(diff).toEqual({ toWrite: [], unchanged: ['/app/db/password'] });
+    expect(diff).toEqual({ toWrite: [], unchanged: ['/app/db/password'], foreign: [] });
   });
 
   it.each([
@@ -34,15 +37,36 @@ describe('diffParameters', () => {
     ['kms-key', current({ keyId: 'alias/other' })],
   ])('writes a parameter whose %s differs', (reason, now) => {
     // Act
-    const diff = diffParameters([desired()], now);
+    const diff = diffParameters([desired()], now, ARN);
 
     // Assess
-    expect(diff.toWrite.map((w) => w.reason)).toEqual([reason]);
+    expect(diff.toWrite.map((w) => [w.reason, w.create])).toEqual([[reason, reason === 'missing']]);
+  });
+
+  it.each([
+    ['no description', { description: undefined }, 'another writer (no description)'],
+    ['a description of its own', { description: 'billing API endpoint' }, "another writer (its description is not keyroll's)"],
+    ["keyroll's description for another secret", { description: 'keyroll: secret arn:aws:secretsmanager:us-east-1:1:secret:other version v9' }, 'keyroll, for secret arn:aws:secretsmanager:us-east-1:1:secret:other'],
+  ])('never writes an existing parameter with %s, even one with the desired value', (_label, over, owner) => {
+    // Act
+    const diff = diffParameters([desired()], current({ value: 'someone-else', ...over }), ARN);
+
+    // Assess
+    expect(diff).toEqual({ toWrite: [], unchanged: [], foreign: [{ name: '/app/db/password', owner }] });
+  });
+
+  it('takes over a foreign parameter only when asked to adopt it', () => {
+    // Act
+    const diff = diffParameters([desired()], current({ description: 'set by hand' }), ARN, { adopt: true });
+
+    // Assess
+    expect(diff.toWrite.map((w) => [w.parameter.name, w.reason, w.create])).toEqual([['/app/db/password', 'adopted', false]]);
+    expect(diff.foreign).toEqual([]);
   });
 
   it('names the default key explicitly when moving a parameter back from another key', () => {
     // Act
-    const diff = diffParameters([desired()], current({ keyId: 'alias/other' }));
+    const diff = diffParameters([desired()], current({ keyId: 'alias/other' }), ARN);
 
     // Assess
     expect(diff.toWrite[0]!.keyId).toBe('alias/aws/ssm');
@@ -50,7 +74,7 @@ describe('diffParameters', () => {
 
   it('sends no KeyId for a String parameter', () => {
     // Act
-    const diff = diffParameters([desired({ type: 'String' })], current({ value: 'other' }));
+    const diff = diffParameters([desired({ type: 'String' })], current({ value: 'other' }), ARN);
 
     // Assess
     expect(diff.toWrite[0]).not.toHaveProperty('keyId');

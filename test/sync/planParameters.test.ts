@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SecretFormatError } from '../../src/secret.js';
 import { ParameterMappingError } from '../../src/sync/errors.js';
-import { describeOrigin, planParameters, type SecretSource } from '../../src/sync/planParameters.js';
+import { describeOrigin, originOf } from '../../src/mirrorPath.js';
+import { planParameters, type SecretSource } from '../../src/sync/planParameters.js';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:email-worker/prod/db-Ab12Cd';
 const VERSION = '0b6f3f2e-58a1-4c9b-9d57-3e2f1a7c8d90';
@@ -10,14 +11,21 @@ const PASSWORD = 'p@ss:w/rd%Ü 1';
 const secretJson = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({ engine: 'postgres', host: 'db.internal', username: 'email_worker', password: PASSWORD, ...extra });
 
-const sourceOf = (tags: Record<string, string>, secretString: string | undefined = secretJson()): SecretSource => ({
+const NAME = 'email-worker/prod/db';
+const sourceOf = (tags: Record<string, string>, secretString: string | undefined = secretJson(), facts: Partial<SecretSource> = {}): SecretSource => ({
   secretArn: ARN,
+  name: NAME,
+  deleted: false,
+  owningService: undefined,
   versionId: VERSION,
   secretString,
   tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+  ...facts,
 });
 
-const settings = { pathPrefixes: [] as string[] };
+// The default rule: a secret mirrors under "/" + its name.
+const settings = { mirrorRules: { prefix: '/', bindings: new Map<string, string>() } };
+const ROOT = '/email-worker/prod/db';
 const byKey = (plan: ReturnType<typeof planParameters>) => Object.fromEntries(plan.parameters.map((p) => [p.key, p]));
 
 describe('planParameters', () => {
@@ -41,7 +49,7 @@ describe('planParameters', () => {
 
   it('makes every parameter a SecureString without KeyId when no key is configured', () => {
     // Prepare
-    const source = sourceOf({ 'keyroll:ssm-path': '/app/db' });
+    const source = sourceOf({ 'keyroll:ssm-path': ROOT });
 
     // Act
     const plan = planParameters(source, settings);
@@ -52,7 +60,7 @@ describe('planParameters', () => {
 
   it('names the secret ARN and version in every description', () => {
     // Prepare
-    const source = sourceOf({ 'keyroll:ssm-path': '/app/db' });
+    const source = sourceOf({ 'keyroll:ssm-path': ROOT });
 
     // Act
     const plan = planParameters(source, settings);
@@ -63,7 +71,7 @@ describe('planParameters', () => {
 
   it('takes the KMS key from the keyroll:kms-key tag over the configured one', () => {
     // Prepare
-    const source = sourceOf({ 'keyroll:ssm-path': '/app/db', 'keyroll:kms-key': 'alias/email-worker' });
+    const source = sourceOf({ 'keyroll:ssm-path': ROOT, 'keyroll:kms-key': 'alias/email-worker' });
 
     // Act
     const plan = planParameters(source, { ...settings, kmsKeyId: 'alias/shared' });
@@ -74,7 +82,7 @@ describe('planParameters', () => {
 
   it('falls back to the configured KMS key when the secret names none', () => {
     // Prepare
-    const source = sourceOf({ 'keyroll:ssm-path': '/app/db' });
+    const source = sourceOf({ 'keyroll:ssm-path': ROOT });
 
     // Act
     const plan = planParameters(source, { ...settings, kmsKeyId: 'alias/shared' });
@@ -85,7 +93,7 @@ describe('planParameters', () => {
 
   it('makes the parameters named by keyroll:ssm-plain Strings without a KMS key', () => {
     // Prepare
-    const source = sourceOf({ 'keyroll:ssm-path': '/app/db', 'keyroll:ssm-plain': 'host,port dbname', 'keyroll:kms-key': 'alias/k' });
+    const source = sourceOf({ 'keyroll:ssm-path': ROOT, 'keyroll:ssm-plain': 'host,port dbname', 'keyroll:kms-key': 'alias/k' });
 
     // Act
     const p = byKey(planParameters(source, settings));
@@ -102,7 +110,7 @@ describe('planParameters', () => {
   it('adds the extra keys listed in keyroll:ssm-keys, before url', () => {
     // Prepare
     const source = sourceOf(
-      { 'keyroll:ssm-path': '/app/db', 'keyroll:ssm-keys': 'schema, poolSize,host' },
+      { 'keyroll:ssm-path': ROOT, 'keyroll:ssm-keys': 'schema, poolSize,host' },
       secretJson({ schema: 'mail', poolSize: 10 }),
     );
 
@@ -116,7 +124,7 @@ describe('planParameters', () => {
 
   it('uses the secret port, dbname and sslmode in the url', () => {
     // Prepare
-    const source = sourceOf({ 'keyroll:ssm-path': '/app/db' }, secretJson({ port: '6432', dbname: 'mail db', sslmode: 'verify-full' }));
+    const source = sourceOf({ 'keyroll:ssm-path': ROOT }, secretJson({ port: '6432', dbname: 'mail db', sslmode: 'verify-full' }));
 
     // Act
     const p = byKey(planParameters(source, settings));
@@ -127,7 +135,7 @@ describe('planParameters', () => {
 
   it('brackets an IPv6 host in the url', () => {
     // Prepare
-    const source = sourceOf({ 'keyroll:ssm-path': '/app/db' }, secretJson({ host: 'fd00::5' }));
+    const source = sourceOf({ 'keyroll:ssm-path': ROOT }, secretJson({ host: 'fd00::5' }));
 
     // Act
     const p = byKey(planParameters(source, settings));
@@ -138,7 +146,7 @@ describe('planParameters', () => {
 
   it('accepts a path of 14 levels, whose parameters have 15', () => {
     // Prepare
-    const path = '/' + Array.from({ length: 14 }, (_, i) => `l${i + 1}`).join('/');
+    const path = ROOT + '/' + Array.from({ length: 11 }, (_, i) => `l${i + 1}`).join('/');
     const source = sourceOf({ 'keyroll:ssm-path': path });
 
     // Act
@@ -149,20 +157,21 @@ describe('planParameters', () => {
   });
 
   it.each([
-    ['a path without a leading slash', { 'keyroll:ssm-path': 'email-worker/prod/db' }, /must start with "\/"/],
-    ['a path of 16 levels', { 'keyroll:ssm-path': '/' + Array.from({ length: 16 }, (_, i) => `l${i}`).join('/') }, /16 levels.*15/],
-    ['a path of 15 levels (16 with the leaf)', { 'keyroll:ssm-path': '/' + Array.from({ length: 15 }, (_, i) => `l${i}`).join('/') }, /15 levels/],
-    ['a path with a space', { 'keyroll:ssm-path': '/email worker/db' }, /characters SSM refuses/],
-    ['a path with an empty level', { 'keyroll:ssm-path': '/app//db' }, /empty level/],
-    ['a path ending in a slash', { 'keyroll:ssm-path': '/app/db/' }, /must not end with/],
-    ['a path under the reserved aws prefix', { 'keyroll:ssm-path': '/aws/app' }, /reserves/],
-    ['an empty path', { 'keyroll:ssm-path': '' }, /must start with "\/"/],
-    ['password made plain', { 'keyroll:ssm-path': '/app/db', 'keyroll:ssm-plain': 'host,password' }, /"password", which is always a SecureString/],
-    ['url made plain', { 'keyroll:ssm-path': '/app/db', 'keyroll:ssm-plain': 'url' }, /"url", which is always a SecureString/],
-    ['an unknown plain key', { 'keyroll:ssm-path': '/app/db', 'keyroll:ssm-plain': 'hots' }, /"hots", which is not a parameter/],
-    ['an extra key the secret lacks', { 'keyroll:ssm-path': '/app/db', 'keyroll:ssm-keys': 'schema' }, /"schema", but the secret has no such key/],
-    ['an extra key SSM cannot name', { 'keyroll:ssm-path': '/app/db', 'keyroll:ssm-keys': 'a:b' }, /not a valid parameter name/],
-    ['a malformed KMS key id', { 'keyroll:ssm-path': '/app/db', 'keyroll:kms-key': 'alias/my key!' }, /not a key id/],
+    ['a path of 16 levels', { 'keyroll:ssm-path': ROOT + '/' + Array.from({ length: 13 }, (_, i) => `l${i}`).join('/') }, /16 levels.*15/],
+    ['a path of 15 levels (16 with the leaf)', { 'keyroll:ssm-path': ROOT + '/' + Array.from({ length: 12 }, (_, i) => `l${i}`).join('/') }, /15 levels/],
+    ['a path with a space', { 'keyroll:ssm-path': `${ROOT}/a b` }, /characters SSM refuses/],
+    ['a path with an empty level', { 'keyroll:ssm-path': `${ROOT}//db` }, /empty level/],
+    ['a path ending in a slash', { 'keyroll:ssm-path': `${ROOT}/` }, /must not end with/],
+    ['a path not bound to the secret', { 'keyroll:ssm-path': '/team-b/prod/db' }, /is not bound to secret "email-worker\/prod\/db": SSM_PATH_PREFIX "\/" binds it to \/email-worker\/prod\/db/],
+    ['a path beside its root', { 'keyroll:ssm-path': `${ROOT}2` }, /is not bound to secret/],
+    ['a path without a leading slash', { 'keyroll:ssm-path': 'email-worker/prod/db' }, /is not bound to secret/],
+    ['a master secret', { 'keyroll:ssm-path': ROOT, 'keyroll:master': 'true' }, /a master secret \(keyroll:master=true\) is never mirrored/],
+    ['password made plain', { 'keyroll:ssm-path': ROOT, 'keyroll:ssm-plain': 'host,password' }, /"password", which is always a SecureString/],
+    ['url made plain', { 'keyroll:ssm-path': ROOT, 'keyroll:ssm-plain': 'url' }, /"url", which is always a SecureString/],
+    ['an unknown plain key', { 'keyroll:ssm-path': ROOT, 'keyroll:ssm-plain': 'hots' }, /"hots", which is not a parameter/],
+    ['an extra key the secret lacks', { 'keyroll:ssm-path': ROOT, 'keyroll:ssm-keys': 'schema' }, /"schema", but the secret has no such key/],
+    ['an extra key SSM cannot name', { 'keyroll:ssm-path': ROOT, 'keyroll:ssm-keys': 'a:b' }, /not a valid parameter name/],
+    ['a malformed KMS key id', { 'keyroll:ssm-path': ROOT, 'keyroll:kms-key': 'alias/my key!' }, /not a key id/],
   ])('refuses %s with a ParameterMappingError naming the secret', (_, tags, message) => {
     // Prepare
     const source = sourceOf(tags);
@@ -176,38 +185,56 @@ describe('planParameters', () => {
     expect(act).toThrow(ARN);
   });
 
-  it('refuses a path outside SSM_PATH_PREFIXES', () => {
+  it('refuses a secret managed by another service (an RDS-managed master)', () => {
     // Prepare
-    const source = sourceOf({ 'keyroll:ssm-path': '/billing2/db' });
-
-    // Act
-    const act = () => planParameters(source, { pathPrefixes: ['/billing', '/email-worker/'] });
-
-    // Assess
-    expect(act).toThrow(/outside the allowed prefixes/);
-  });
-
-  it('accepts a path under one of SSM_PATH_PREFIXES', () => {
-    // Prepare
-    const source = sourceOf({ 'keyroll:ssm-path': '/billing/prod/db' });
-
-    // Act
-    const plan = planParameters(source, { pathPrefixes: ['/email-worker', '/billing/'] });
-
-    // Assess
-    expect(plan.path).toBe('/billing/prod/db');
-  });
-
-  it('refuses a value over 4096 bytes, naming the parameter and not the value', () => {
-    // Prepare
-    const long = 'x'.repeat(4097);
-    const source = sourceOf({ 'keyroll:ssm-path': '/app/db', 'keyroll:ssm-keys': 'cert' }, secretJson({ cert: long }));
+    const source = sourceOf({ 'keyroll:ssm-path': ROOT }, secretJson(), { owningService: 'rds' });
 
     // Act
     const act = () => planParameters(source, settings);
 
     // Assess
-    expect(act).toThrow(/parameter \/app\/db\/cert would hold 4097 bytes/);
+    expect(act).toThrow(/managed by the rds service; keyroll never mirrors a service's own secrets/);
+  });
+
+  it('accepts a path below the root its name binds', () => {
+    // Act
+    const plan = planParameters(sourceOf({ 'keyroll:ssm-path': `${ROOT}/primary` }), settings);
+
+    // Assess
+    expect(plan.path).toBe(`${ROOT}/primary`);
+  });
+
+  it('accepts the root SSM_PATH_PREFIX puts before the name', () => {
+    // Act
+    const plan = planParameters(sourceOf({ 'keyroll:ssm-path': `/apps${ROOT}` }), { mirrorRules: { prefix: '/apps/', bindings: new Map() } });
+
+    // Assess
+    expect(plan.path).toBe(`/apps${ROOT}`);
+  });
+
+  it('accepts only the path SSM_PATH_BINDINGS names for a secret it binds', () => {
+    // Prepare
+    const rules = { mirrorRules: { prefix: '/', bindings: new Map([[NAME, '/legacy/mail']]) } };
+
+    // Act
+    const bound = planParameters(sourceOf({ 'keyroll:ssm-path': '/legacy/mail' }), rules);
+    const byName = () => planParameters(sourceOf({ 'keyroll:ssm-path': ROOT }), rules);
+
+    // Assess
+    expect(bound.path).toBe('/legacy/mail');
+    expect(byName).toThrow(/SSM_PATH_BINDINGS binds it to \/legacy\/mail/);
+  });
+
+  it('refuses a value over 4096 bytes, naming the parameter and not the value', () => {
+    // Prepare
+    const long = 'x'.repeat(4097);
+    const source = sourceOf({ 'keyroll:ssm-path': ROOT, 'keyroll:ssm-keys': 'cert' }, secretJson({ cert: long }));
+
+    // Act
+    const act = () => planParameters(source, settings);
+
+    // Assess
+    expect(act).toThrow('parameter /email-worker/prod/db/cert would hold 4097 bytes');
     expect(() => act()).not.toThrow(long);
   });
 
@@ -218,7 +245,7 @@ describe('planParameters', () => {
     ['no SecretString', undefined, /has no SecretString/],
   ])('refuses a secret with %s with a SecretFormatError', (_, secretString, message) => {
     // Prepare
-    const source = { ...sourceOf({ 'keyroll:ssm-path': '/app/db' }), secretString };
+    const source = { ...sourceOf({ 'keyroll:ssm-path': ROOT }), secretString };
 
     // Act
     const act = () => planParameters(source, settings);
@@ -230,7 +257,7 @@ describe('planParameters', () => {
 
   it('never puts a value in an error message', () => {
     // Prepare
-    const source = sourceOf({ 'keyroll:ssm-path': '/app/db', 'keyroll:ssm-keys': 'nested' }, secretJson({ nested: { p: PASSWORD } }));
+    const source = sourceOf({ 'keyroll:ssm-path': ROOT, 'keyroll:ssm-keys': 'nested' }, secretJson({ nested: { p: PASSWORD } }));
 
     // Act
     let message = '';
@@ -247,15 +274,19 @@ describe('planParameters', () => {
 });
 
 describe('describeOrigin', () => {
-  it('stays within 1024 characters and keeps the version for a very long ARN', () => {
+  it('names the secret and the version, which originOf reads back', () => {
     // Prepare
-    const arn = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${'n'.repeat(1100)}-Ab12Cd`;
+    const arn = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${'n'.repeat(512)}-Ab12Cd`;
 
     // Act
     const description = describeOrigin(arn, VERSION);
 
     // Assess
     expect(description.length).toBeLessThanOrEqual(1024);
-    expect(description.endsWith(`-Ab12Cd version ${VERSION}`)).toBe(true);
+    expect(originOf(description)).toEqual({ secretArn: arn, versionId: VERSION });
+  });
+
+  it.each([undefined, '', 'set by hand', 'keyroll: secret '])('reads no origin from the description %j', (description) => {
+    expect(originOf(description)).toBeUndefined();
   });
 });

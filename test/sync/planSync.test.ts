@@ -1,7 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { DeleteParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { SyncDeps } from '../../src/sync/deps.js';
 import { ParameterMappingError } from '../../src/sync/errors.js';
@@ -9,43 +7,29 @@ import type { SecretSource } from '../../src/sync/planParameters.js';
 import { planSync } from '../../src/sync/planSync.js';
 import { syncSecret } from '../../src/sync/syncSecret.js';
 import { useTestAws, type TestAws } from '../support/endpoint.js';
+import { createManagedSecret, syncDepsFor, uniqueId, urlHostilePassword, type ManagedSecret } from '../support/sync.js';
+import { describedSecretOf } from '../../src/sync/secretFacts.js';
 
 const aws = useTestAws({ kmsKeys: ['alias/email-worker'] });
 
-const unique = () => randomUUID().slice(0, 8);
-const newPassword = () => `Pw@:/%${randomBytes(12).toString('base64url')}`;
-const logger = new Logger({ serviceName: 'keyroll-test', logLevel: 'SILENT' });
+const unique = uniqueId;
+const depsFor = (t: TestAws): SyncDeps => syncDepsFor(t);
+const createManaged = (t: TestAws, path?: string, name?: string): Promise<ManagedSecret> =>
+  createManagedSecret(t, { prefix: 'plan', value: JSON.stringify({ engine: 'postgres', host: 'db.internal', username: 'app', password: 'pw-placeholder' }), ...(path ? { path } : {}), ...(name ? { name } : {}) }).then(async (m) => {
+    // A value of its own, so "no value in the result" has one to look for.
+    const password = urlHostilePassword();
+    await t.sm.send(new PutSecretValueCommand({ SecretId: m.arn, SecretString: JSON.stringify({ engine: 'postgres', host: 'db.internal', username: 'app', password }) }));
+    return { ...m, password };
+  });
 
-function depsFor(t: TestAws): SyncDeps {
-  return { secretsManager: t.sm, ssm: t.ssm, eventBridge: t.events, logger, settings: { putTps: 1000, eventBusName: 'default', pathPrefixes: [] } };
-}
-
-interface Managed {
-  arn: string;
-  path: string;
-  password: string;
-}
-
-async function createManaged(t: TestAws, path = `/kr-plan/${unique()}/db`): Promise<Managed> {
-  const password = newPassword();
-  const out = await t.sm.send(
-    new CreateSecretCommand({
-      Name: `kr-plan-${unique()}`,
-      SecretString: JSON.stringify({ engine: 'postgres', host: 'db.internal', username: 'app', password }),
-      Tags: [{ Key: 'keyroll:ssm-path', Value: path }],
-    }),
-  );
-  return { arn: out.ARN!, path, password };
-}
-
-/** AWSCURRENT and the tags, as syncSecret reads them. */
+/** AWSCURRENT and the description, as syncSecret reads them. */
 async function sourceOf(t: TestAws, arn: string): Promise<SecretSource> {
   const meta = await t.sm.send(new DescribeSecretCommand({ SecretId: arn }));
   const current = await t.sm.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSCURRENT' }));
-  return { secretArn: arn, versionId: current.VersionId!, secretString: current.SecretString, tags: meta.Tags ?? [] };
+  return { ...describedSecretOf(meta)!, versionId: current.VersionId!, secretString: current.SecretString };
 }
 
-type Drift = (t: TestAws, secret: Managed) => Promise<unknown>;
+type Drift = (t: TestAws, secret: ManagedSecret) => Promise<unknown>;
 const synced: Drift = (t, s) => syncSecret(depsFor(t), s.arn);
 const KEYS = ['username', 'password', 'host', 'port', 'dbname', 'url'];
 
@@ -92,7 +76,7 @@ describe('planSync', () => {
 
     // Act
     const plan = await planSync(depsFor(aws), await sourceOf(aws, secret.arn));
-    const result = await syncSecret(depsFor(aws), secret.arn);
+    const result = await syncSecret(depsFor(aws), secret.arn, { publish: 'never' });
 
     // Assess
     expect(plan.changes).toEqual(expected.map(([key, reason]) => ({ name: `${secret.path}/${key}`, reason })));
@@ -133,7 +117,7 @@ describe('planSync', () => {
 
   it('refuses a secret sync would refuse before reading Parameter Store', async () => {
     // Prepare
-    const secret = await createManaged(aws, `kr-plan/${unique()}/no-leading-slash`);
+    const secret = await createManaged(aws, `/kr-plan/${unique()}/elsewhere`, `kr-plan/${unique()}/db`);
     const source = await sourceOf(aws, secret.arn);
     aws.endpoint.resetLog();
 
@@ -143,6 +127,19 @@ describe('planSync', () => {
     // Assess
     await expect(act).rejects.toThrow(ParameterMappingError);
     expect(aws.endpoint.count('ssm.GetParameters')).toBe(0);
+  });
+
+  it('reports a parameter keyroll did not write as foreign, and would not write it', async () => {
+    // Prepare
+    const secret = await createManaged(aws);
+    await aws.ssm.send(new PutParameterCommand({ Name: `${secret.path}/url`, Value: 'postgresql://elsewhere', Type: 'SecureString', Description: 'set by hand' }));
+
+    // Act
+    const plan = await planSync(depsFor(aws), await sourceOf(aws, secret.arn));
+
+    // Assess
+    expect(plan.foreign).toEqual([{ name: `${secret.path}/url`, owner: "another writer (its description is not keyroll's)" }]);
+    expect(plan.changes.map((c) => c.name)).not.toContain(`${secret.path}/url`);
   });
 
   it('carries no value in its result', async () => {

@@ -1,13 +1,14 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { createSecretsManagerClient, createSsmClient } from '../../src/aws.js';
 import type { SyncDeps } from '../../src/sync/deps.js';
 import { reconcileAll, type ReconcileEntry, type ReconcileReport } from '../../src/sync/reconcileAll.js';
 import { resolveStalePending } from '../../src/rotation/resolveStalePending.js';
 import { captureOutput } from '../support/captureOutput.js';
 import { startTestAws, type TestAws } from '../support/endpoint.js';
+import { createManagedSecret, syncDepsFor, uniqueId, urlHostilePassword } from '../support/sync.js';
 import { rotationDeps, seedSecret, stagesOf } from '../support/rotation.js';
 
 // Each test lists every secret of its endpoint, so each gets a fresh one.
@@ -20,44 +21,15 @@ afterEach(async () => {
   await aws.endpoint.close();
 });
 
-const unique = () => randomUUID().slice(0, 8);
-const newPassword = () => `Pw@:/%${randomBytes(12).toString('base64url')}`;
+const unique = uniqueId;
+const newPassword = urlHostilePassword;
 const quiet = new Logger({ serviceName: 'keyroll-test', logLevel: 'SILENT' });
 const verbose = new Logger({ serviceName: 'keyroll-test', logLevel: 'DEBUG' });
 
-function depsFor(t: TestAws, options: { putTps?: number; logger?: Logger; clock?: () => Date } = {}): SyncDeps {
-  return {
-    secretsManager: t.sm,
-    ssm: t.ssm,
-    eventBridge: t.events,
-    logger: options.logger ?? quiet,
-    ...(options.clock ? { clock: options.clock } : {}),
-    settings: { putTps: options.putTps ?? 1000, eventBusName: 'default', pathPrefixes: [] },
-  };
-}
-
-interface Managed {
-  arn: string;
-  name: string;
-  path: string;
-  password: string;
-}
-
-async function createManaged(t: TestAws, options: { tags?: Record<string, string>; value?: string; path?: string } = {}): Promise<Managed> {
-  const password = newPassword();
-  const path = options.path ?? `/kr-test/${unique()}/db`;
-  const value = options.value ?? JSON.stringify({ engine: 'postgres', host: 'db.internal', username: 'app', password });
-  const tags = { 'keyroll:ssm-path': path, ...options.tags };
-  const name = `kr-reconcile-${unique()}`;
-  const out = await t.sm.send(
-    new CreateSecretCommand({
-      Name: name,
-      SecretString: value,
-      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-    }),
-  );
-  return { arn: out.ARN!, name, path, password };
-}
+const depsFor = (t: TestAws, options: { putTps?: number; logger?: Logger; clock?: () => Date } = {}): SyncDeps =>
+  syncDepsFor(t, { logger: options.logger ?? quiet, ...(options.clock ? { clock: options.clock } : {}), settings: { putTps: options.putTps ?? 1000 } });
+const createManaged = (t: TestAws, options: Parameters<typeof createManagedSecret>[1] = {}) =>
+  createManagedSecret(t, { prefix: 'reconcile', value: undefined, ...options });
 
 const entryOf = (report: ReconcileReport, arn: string) => report.secrets.find((e) => e.secretArn === arn);
 const valueOf = async (t: TestAws, name: string) =>
@@ -131,7 +103,7 @@ describe('reconcileAll', () => {
     await reconcileAll(depsFor(aws));
     const password = newPassword();
     await aws.sm.send(
-      new PutSecretValueCommand({ SecretId: secret.arn, SecretString: JSON.stringify({ engine: 'postgres', host: 'db.internal', username: 'app', password }) }),
+      new PutSecretValueCommand({ SecretId: secret.arn, SecretString: JSON.stringify({ engine: 'postgres', host: 'db.internal', port: 5432, username: 'email_worker', password, dbname: 'mail' }) }),
     );
 
     // Act
@@ -143,7 +115,9 @@ describe('reconcileAll', () => {
   });
 
   it.each([
-    ['a path without a leading slash', { path: 'kr-test/db' }, /"keyroll:ssm-path" "kr-test\/db" must start with "\/"/],
+    ['a path without a leading slash', { path: 'kr-test/db' }, /"keyroll:ssm-path" "kr-test\/db" is not bound to secret "kr-test\/db"/],
+    ['a path its name does not bind', { path: '/team-b/db', name: `team-a/${uniqueId()}` }, /is not bound to secret "team-a\//],
+    ['the master tag', { tags: { 'keyroll:master': 'true' } }, /a master secret \(keyroll:master=true\) is never mirrored/],
     ['a 16-level path', { path: '/' + Array.from({ length: 16 }, (_, i) => `l${i}`).join('/') }, /has 16 levels/],
     ['JSON without password', { value: JSON.stringify({ engine: 'postgres', host: 'h', username: 'u' }) }, /"password" must be a non-empty string/],
     ['a value that is not JSON', { value: 'not json at all' }, /is not valid JSON/],
@@ -272,7 +246,7 @@ describe('reconcileAll', () => {
     expect(aws.endpoint.count('ssm')).toBe(0);
   });
 
-  it('publishes "Secret Synced" for each secret written or confirmed, none for a failed one', async () => {
+  it('publishes "Secret Synced" for each secret it repaired, none for one in sync or failed', async () => {
     // Prepare
     const fresh = await createManaged(aws);
     const synced = await createManaged(aws);
@@ -285,17 +259,101 @@ describe('reconcileAll', () => {
     await reconcileAll(depsFor(aws));
 
     // Assess
-    const synced2 = aws.endpoint.eventBridge.events
-      .slice(before)
-      .filter((e) => e['detail-type'] === 'Secret Synced')
-      .map((e) => e.detail as { secretArn: string; written: string[] });
-    expect(synced2.map((d) => [d.secretArn, d.written]).sort()).toEqual(
-      [
-        [fresh.arn, [`${fresh.path}/host`]],
-        [synced.arn, []],
-      ].sort(),
+    const events = aws.endpoint.eventBridge.events.slice(before).filter((e) => e['detail-type'] === 'Secret Synced');
+    expect(events.map((e) => [(e.detail as { secretArn: string }).secretArn, (e.detail as { written: string[] }).written])).toEqual([[fresh.arn, [`${fresh.path}/host`]]]);
+    expect([synced.arn, broken.arn].some((arn) => events.some((e) => (e.detail as { secretArn: string }).secretArn === arn))).toBe(false);
+  });
+
+  it('costs one ListSecrets page, a BatchGetSecretValue per 20 secrets, a GetParameters per 10 and a DescribeParameters per 50 names across secrets, and nothing else when all is in sync', async () => {
+    // Prepare: 25 secrets × 6 parameters = 150 names.
+    for (let i = 0; i < 25; i += 1) await createManaged(aws);
+    await reconcileAll(depsFor(aws));
+    aws.endpoint.resetLog();
+
+    // Act
+    const report = await reconcileAll(depsFor(aws));
+
+    // Assess: chunks of 20 and 5 secrets: 120 + 30 names.
+    expect(report).toMatchObject({ inSync: 25, repaired: 0, failed: 0, published: 0 });
+    const calls = Object.fromEntries(['ListSecrets', 'BatchGetSecretValue', 'GetParameters', 'DescribeParameters'].map((op) => [op, aws.endpoint.requestLog.filter((r) => r.operation === op).length]));
+    expect(calls).toEqual({ ListSecrets: 1, BatchGetSecretValue: 2, GetParameters: 12 + 3, DescribeParameters: 3 + 1 });
+    expect(aws.endpoint.requestLog).toHaveLength(1 + 2 + 15 + 4);
+  });
+
+  it('never reads the value of a secret a boundary refuses', async () => {
+    // Prepare
+    const master = await createManaged(aws, { tags: { 'keyroll:master': 'true' } });
+    aws.endpoint.resetLog();
+    const reads: string[][] = [];
+    const sm = createSecretsManagerClient({ endpoint: aws.endpoint.url, region: aws.endpoint.region });
+    sm.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchGetSecretValueCommand') reads.push((args.input as { SecretIdList: string[] }).SecretIdList);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordReads' },
     );
-    expect(synced2.some((d) => d.secretArn === broken.arn)).toBe(false);
+
+    // Act
+    const report = await reconcileAll({ ...depsFor(aws), secretsManager: sm });
+
+    // Assess
+    expect(entryOf(report, master.arn)?.status).toBe('failed');
+    expect(reads.flat()).not.toContain(master.arn);
+  });
+
+  it('does only the given secrets, in their order, when continuing a run', async () => {
+    // Prepare
+    const a = await createManaged(aws);
+    const b = await createManaged(aws);
+    await createManaged(aws);
+
+    // Act
+    const report = await reconcileAll(depsFor(aws), { only: [b.arn, 'arn:aws:secretsmanager:us-east-1:000000000000:secret:not-managed-AbCdEf', a.arn] });
+
+    // Assess
+    expect(report.secrets.map((e) => e.secretArn)).toEqual([b.arn, a.arn]);
+  });
+
+  it('defers the secrets whose writes would not finish before the deadline, and writes none of them', async () => {
+    // Prepare: 6 writes at 2 a second need 3 s; only 2 s are left.
+    const secret = await createManaged(aws);
+    aws.endpoint.resetLog();
+
+    // Act
+    const report = await reconcileAll(depsFor(aws, { putTps: 2 }), { deadlineAt: Date.now() + 2_000 });
+
+    // Assess
+    expect(entryOf(report, secret.arn)?.status).toBe('deferred');
+    expect(aws.endpoint.count('ssm.PutParameter')).toBe(0);
+  });
+
+  it('repairs with the newer version when AWSCURRENT moves while it writes', async () => {
+    // Prepare
+    const secret = await createManaged(aws);
+    await reconcileAll(depsFor(aws));
+    await aws.ssm.send(new PutParameterCommand({ Name: `${secret.path}/host`, Value: 'elsewhere', Type: 'SecureString', Overwrite: true }));
+    const newer = newPassword();
+    const ssm = createSsmClient({ endpoint: aws.endpoint.url, region: aws.endpoint.region });
+    let moved = false;
+    ssm.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutParameterCommand' && !moved) {
+          moved = true;
+          await aws.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: JSON.stringify({ engine: 'postgres', host: 'db.internal', port: 5432, username: 'email_worker', password: newer, dbname: 'mail' }) }));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'rotateDuringWrite' },
+    );
+
+    // Act
+    await reconcileAll({ ...depsFor(aws), ssm });
+
+    // Assess
+    expect(moved).toBe(true);
+    expect(await valueOf(aws, `${secret.path}/password`)).toBe(newer);
+    expect(await valueOf(aws, `${secret.path}/host`)).toBe('db.internal');
   });
 
   it('logs one summary line with in sync, repaired and failed per secret', async () => {
@@ -303,7 +361,7 @@ describe('reconcileAll', () => {
     const inSync = await createManaged(aws);
     await reconcileAll(depsFor(aws));
     const repaired = await createManaged(aws);
-    const failed = await createManaged(aws, { path: 'no-slash' });
+    const failed = await createManaged(aws, { path: '/elsewhere', name: `kr/failed-${uniqueId()}` });
     const logs = captureOutput();
 
     // Act
@@ -323,7 +381,6 @@ describe('reconcileAll', () => {
       repaired: 1,
       failed: 1,
       secrets: {
-        inSync: [inSync.arn],
         repaired: [{ secretArn: repaired.arn }],
         failed: [{ secretArn: failed.arn, error: { name: 'ParameterMappingError' } }],
       },
@@ -393,8 +450,9 @@ describe('reconcileAll', () => {
 
   it('heals a stale AWSPENDING with the rotation function, reports it, then mirrors AWSCURRENT', async () => {
     // Prepare
-    const path = `/kr-test/${unique()}/db`;
-    const seeded = await seedSecret(aws, { tags: [{ Key: 'keyroll:ssm-path', Value: path }] });
+    const name = `kr-test/${unique()}/db`;
+    const path = `/${name}`;
+    const seeded = await seedSecret(aws, { name, tags: [{ Key: 'keyroll:ssm-path', Value: path }] });
     const current = JSON.parse((await aws.sm.send(new GetSecretValueCommand({ SecretId: seeded.arn }))).SecretString!);
     const stale = await aws.sm.send(
       new PutSecretValueCommand({

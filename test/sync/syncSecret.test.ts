@@ -1,57 +1,25 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CreateSecretCommand, PutSecretValueCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
-import { DescribeParametersCommand, GetParametersByPathCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeParametersCommand, GetParametersByPathCommand, ListTagsForResourceCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { createSsmClient } from '../../src/aws.js';
 import { SecretFormatError } from '../../src/secret.js';
-import { ParameterMappingError, ParameterSyncError } from '../../src/sync/errors.js';
+import { ParameterMappingError, ParameterOwnershipError, ParameterSyncError } from '../../src/sync/errors.js';
 import type { SyncDeps } from '../../src/sync/deps.js';
 import { syncSecret } from '../../src/sync/syncSecret.js';
 import { captureOutput } from '../support/captureOutput.js';
 import { useTestAws, type TestAws } from '../support/endpoint.js';
+import { createManagedSecret, syncDepsFor, uniqueId, urlHostilePassword } from '../support/sync.js';
 
 const aws = useTestAws({ kmsKeys: ['alias/email-worker'] });
 
-const unique = () => randomUUID().slice(0, 8);
-/** A password with characters a URL must encode, unique per call. */
-const newPassword = () => `Pw@:/%${randomBytes(12).toString('base64url')}`;
-
-// Quiet unless a test captures the output to search it.
-const logger = new Logger({ serviceName: 'keyroll-test', logLevel: 'SILENT' });
+const unique = uniqueId;
+const newPassword = urlHostilePassword;
 const verboseLogger = new Logger({ serviceName: 'keyroll-test', logLevel: 'DEBUG' });
-
-function depsFor(t: TestAws, over: Partial<SyncDeps['settings']> = {}, verbose = false): SyncDeps {
-  return {
-    secretsManager: t.sm,
-    ssm: t.ssm,
-    eventBridge: t.events,
-    logger: verbose ? verboseLogger : logger,
-    settings: { putTps: 1000, eventBusName: 'default', pathPrefixes: [], ...over },
-  };
-}
-
-interface Managed {
-  arn: string;
-  path: string;
-  password: string;
-}
-
-/** A secret tagged for mirroring under a path of its own. */
-async function createManaged(t: TestAws, options: { tags?: Record<string, string>; value?: string; path?: string } = {}): Promise<Managed> {
-  const password = newPassword();
-  const path = options.path ?? `/kr-test/${unique()}/db`;
-  const value =
-    options.value ?? JSON.stringify({ engine: 'postgres', host: 'db.internal', port: 5432, username: 'email_worker', password, dbname: 'mail' });
-  const tags = { 'keyroll:ssm-path': path, ...options.tags };
-  const out = await t.sm.send(
-    new CreateSecretCommand({
-      Name: `kr-sync-${unique()}`,
-      SecretString: value,
-      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-    }),
-  );
-  return { arn: out.ARN!, path, password };
-}
+const depsFor = (t: TestAws, settings: Partial<SyncDeps['settings']> = {}, verbose = false): SyncDeps =>
+  syncDepsFor(t, { settings, ...(verbose ? { logger: verboseLogger } : {}) });
+const createManaged = (t: TestAws, options: Parameters<typeof createManagedSecret>[1] = {}) => createManagedSecret(t, { prefix: 'sync', ...options });
+const valueWith = (password: string) => JSON.stringify({ engine: 'postgres', host: 'db.internal', port: 5432, username: 'email_worker', password, dbname: 'mail' });
 
 async function parametersUnder(t: TestAws, path: string): Promise<Record<string, string>> {
   const out = await t.ssm.send(new GetParametersByPathCommand({ Path: path, WithDecryption: true, MaxResults: 10 }));
@@ -100,7 +68,7 @@ describe('syncSecret', () => {
     expect(meta).toHaveLength(6);
     for (const p of meta) {
       expect(p.Type).toBe('SecureString');
-      expect(p.Description).toBe(`keyroll: secret ${secret.arn} version ${result.status !== 'unmanaged' && result.versionId}`);
+      expect(p.Description).toBe(`keyroll: secret ${secret.arn} version ${'versionId' in result && result.versionId}`);
     }
   });
 
@@ -201,7 +169,7 @@ describe('syncSecret', () => {
     const replay = await syncSecret(depsFor(aws), secret.arn);
 
     // Assess
-    expect(result.status !== 'unmanaged' && result.changes.map((c) => c.reason)).toEqual(Array(6).fill('kms-key'));
+    expect('changes' in result && result.changes.map((c) => c.reason)).toEqual(Array(6).fill('kms-key'));
     expect(new Set(Object.values(await metadataUnder(aws, secret.path)).map((p) => p.KeyId))).toEqual(new Set(['alias/aws/ssm']));
     expect(replay.status).toBe('in-sync');
   });
@@ -240,7 +208,9 @@ describe('syncSecret', () => {
   });
 
   it.each([
-    ['a path without a leading slash', { path: 'kr-test/no-slash/db' }, ParameterMappingError, /must start with "\/"/],
+    ['a path without a leading slash', { path: 'kr-test/no-slash/db' }, ParameterMappingError, /is not bound to secret/],
+    ['a path its name does not bind', { path: '/team-b/prod/db', name: `team-a/${uniqueId()}/db` }, ParameterMappingError, /is not bound to secret "team-a\/.*": SSM_PATH_PREFIX "\/" binds it to \/team-a\//],
+    ['the master tag', { tags: { 'keyroll:master': 'true' } }, ParameterMappingError, /a master secret \(keyroll:master=true\) is never mirrored/],
     ['a 16-level path', { path: '/' + Array.from({ length: 16 }, (_, i) => `l${i}`).join('/') }, ParameterMappingError, /16 levels/],
     ['JSON without password', { value: JSON.stringify({ engine: 'postgres', host: 'h', username: 'u' }) }, SecretFormatError, /"password"/],
     ['a value that is not JSON', { value: 'postgres://u:p@h/db' }, SecretFormatError, /is not valid JSON/],
@@ -272,6 +242,114 @@ describe('syncSecret', () => {
       new RegExp(`cannot write parameter ${secret.path}/username: InvalidKeyId.*\\(nothing was written\\)`),
     );
     expect(okPuts(aws)).toBe(0);
+  });
+
+  it('never writes over a parameter another writer owns, names it and writes nothing else', async () => {
+    // Prepare: team B's (or anyone's) parameter where this secret would mirror.
+    const secret = await createManaged(aws);
+    await aws.ssm.send(new PutParameterCommand({ Name: `${secret.path}/url`, Value: 'postgresql://team-b', Type: 'SecureString', Description: 'team B' }));
+    aws.endpoint.resetLog();
+
+    // Act
+    const err = await syncSecret(depsFor(aws), secret.arn).catch((e: unknown) => e as Error);
+
+    // Assess
+    expect(err).toBeInstanceOf(ParameterOwnershipError);
+    expect(err.message).toContain(`parameter(s) ${secret.path}/url exist and were not written by keyroll for this secret`);
+    expect(err.message).toContain(`keyroll sync ${secret.arn} --adopt`);
+    expect(aws.endpoint.count('ssm.PutParameter')).toBe(0);
+    expect((await parametersUnder(aws, secret.path)).url).toBe('postgresql://team-b');
+  });
+
+  it("never writes over another secret's mirror", async () => {
+    // Prepare: the same bound root under a binding, mirrored by a first secret.
+    const first = await createManaged(aws);
+    await syncSecret(depsFor(aws), first.arn);
+    const second = await createManaged(aws, { name: `kr/other-${unique()}/db`, path: first.path });
+    const rules = { mirrorRules: { prefix: '/', bindings: new Map([[second.name, first.path]]) } };
+    aws.endpoint.resetLog();
+
+    // Act
+    const act = syncSecret(depsFor(aws, rules), second.arn);
+
+    // Assess
+    await expect(act).rejects.toThrow(`written by keyroll, for secret ${first.arn}`);
+    expect(aws.endpoint.count('ssm.PutParameter')).toBe(0);
+    expect((await parametersUnder(aws, first.path)).password).toBe(first.password);
+  });
+
+  it('takes a foreign parameter over when asked to adopt it, and keeps it from then on', async () => {
+    // Prepare
+    const secret = await createManaged(aws);
+    await aws.ssm.send(new PutParameterCommand({ Name: `${secret.path}/url`, Value: 'postgresql://old', Type: 'SecureString', Description: 'legacy' }));
+
+    // Act
+    const adopted = await syncSecret(depsFor(aws), secret.arn, { adopt: true });
+    const later = await syncSecret(depsFor(aws), secret.arn);
+
+    // Assess
+    expect('changes' in adopted && adopted.changes.find((c) => c.name === `${secret.path}/url`)).toEqual({ name: `${secret.path}/url`, reason: 'adopted' });
+    expect((await metadataUnder(aws, secret.path)).url!.Description).toMatch(new RegExp(`^keyroll: secret ${secret.arn} version `));
+    expect(later.status).toBe('in-sync');
+  });
+
+  it('creates a missing parameter without Overwrite and with the keyroll:managed tag', async () => {
+    // Prepare
+    const secret = await createManaged(aws);
+
+    // Act
+    await syncSecret(depsFor(aws), secret.arn);
+
+    // Assess
+    const tags = await aws.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: `${secret.path}/password` }));
+    expect(tags.TagList).toEqual([{ Key: 'keyroll:managed', Value: 'true' }]);
+  });
+
+  it('starts over with the new version when AWSCURRENT moves while it writes: the older password never stays', async () => {
+    // Prepare: a rotation finishes between the value read and the first write.
+    const secret = await createManaged(aws);
+    await syncSecret(depsFor(aws), secret.arn);
+    const racing = createSsmClient({ endpoint: aws.endpoint.url, region: aws.endpoint.region, maxAttempts: 1 });
+    const newer = newPassword();
+    let moved = false;
+    racing.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutParameterCommand' && !moved) {
+          moved = true;
+          await aws.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: valueWith(newer) }));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'rotateDuringWrite' },
+    );
+    await aws.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: valueWith(newPassword()) }));
+
+    // Act
+    const result = await syncSecret({ ...depsFor(aws), ssm: racing }, secret.arn);
+
+    // Assess
+    const current = await aws.sm.send(new DescribeSecretCommand({ SecretId: secret.arn }));
+    const currentVersion = Object.entries(current.VersionIdsToStages!).find(([, s]) => s.includes('AWSCURRENT'))![0];
+    expect(moved).toBe(true);
+    expect(result).toMatchObject({ versionId: currentVersion });
+    expect((await parametersUnder(aws, secret.path)).password).toBe(newer);
+    expect(syncedEventsFor(aws, secret.arn).map((e) => (e.detail as { versionId: string }).versionId).at(-1)).toBe(currentVersion);
+  });
+
+  it('does nothing for an event announcing a version that is no longer AWSCURRENT', async () => {
+    // Prepare
+    const secret = await createManaged(aws);
+    const old = await aws.sm.send(new DescribeSecretCommand({ SecretId: secret.arn }));
+    const oldVersion = Object.keys(old.VersionIdsToStages!)[0]!;
+    await aws.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: valueWith(newPassword()) }));
+    aws.endpoint.resetLog();
+
+    // Act
+    const result = await syncSecret(depsFor(aws), secret.arn, { eventVersionId: oldVersion });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'superseded', versionId: oldVersion });
+    expect(aws.endpoint.requestLog.map((r) => r.operation)).toEqual(['DescribeSecret']);
   });
 
   it('puts no value in a log line, an error or an event', async () => {

@@ -14,16 +14,51 @@ const withDetail = (file: string, edit: (detail: Record<string, any>) => void) =
 
 describe('SyncEventSchema', () => {
   it.each([
-    ['sync-secret-rotated.json', 'Secret Rotated'],
-    ['sync-rotation-succeeded.json', 'RotationSucceeded (AWS Service Event via CloudTrail)'],
-    ['sync-put-secret-value.json', 'PutSecretValue (AWS API Call via CloudTrail)'],
-    ['sync-update-secret-version-stage.json', 'UpdateSecretVersionStage (AWS API Call via CloudTrail)'],
-  ])('turns the sample %s into a sync of its secret', (file, trigger) => {
+    ['sync-secret-label-updated.json', 'Secret Label Updated', '0b6f3f2e-58a1-4c9b-9d57-3e2f1a7c8d90'],
+    ['sync-secret-rotated.json', 'Secret Rotated', '0b6f3f2e-58a1-4c9b-9d57-3e2f1a7c8d90'],
+    ['sync-rotation-succeeded.json', 'RotationSucceeded (AWS Service Event via CloudTrail)', undefined],
+    ['sync-put-secret-value.json', 'PutSecretValue (AWS API Call via CloudTrail)', undefined],
+    ['sync-update-secret-version-stage.json', 'UpdateSecretVersionStage (AWS API Call via CloudTrail)', undefined],
+  ])('turns the sample %s into a sync of its secret', (file, trigger, versionId) => {
     // Act
     const parsed = SyncEventSchema.parse(sample(file));
 
     // Assess
-    expect(parsed).toEqual({ kind: 'secret', secretId: ARN, trigger });
+    expect(parsed).toEqual({ kind: 'secret', secretId: ARN, trigger, ...(versionId ? { versionId } : {}) });
+  });
+
+  it('ignores a label other than AWSCURRENT moving', () => {
+    // Prepare
+    const event = withDetail('sync-secret-label-updated.json', (d) => {
+      d.labelUpdated = 'BLUE';
+    });
+
+    // Act
+    const parsed = SyncEventSchema.parse(event);
+
+    // Assess
+    expect(parsed).toMatchObject({ kind: 'ignore', reason: 'label BLUE moved, not AWSCURRENT' });
+  });
+
+  it('turns "Reconcile Continued" into a reconcile of its secrets only', () => {
+    // Act
+    const parsed = SyncEventSchema.parse(sample('reconcile-continued.json'));
+
+    // Assess
+    expect(parsed).toEqual({ kind: 'reconcile', trigger: 'Reconcile Continued', only: [ARN] });
+  });
+
+  it('refuses a "Reconcile Continued" naming more than 10 000 secrets', () => {
+    // Prepare
+    const event = withDetail('reconcile-continued.json', (d) => {
+      d.secretArns = Array.from({ length: 10_001 }, (_, i) => `${ARN}${i}`);
+    });
+
+    // Act
+    const act = () => SyncEventSchema.parse(event);
+
+    // Assess
+    expect(act).toThrow();
   });
 
   it('turns the scheduled sample into a reconcile', () => {

@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { clip, errorCodeOf } from '../../errors.js';
 
 export interface LogOutcomeOptions {
   logger: Logger;
@@ -11,16 +12,14 @@ interface OutcomeInternal extends Record<string, unknown> {
   'keyroll:startedAt'?: number;
 }
 
-/** Name, message and the cause's name/code: never the cause object itself (foreign text, foreign fields). */
+/** Name, message (bounded) and the cause's code: never the cause object itself (foreign text, foreign fields). */
 export function describeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { name: 'NonError', message: String(err) };
-  const cause = err.cause as { name?: unknown; code?: unknown; Code?: unknown } | undefined;
+  if (!(err instanceof Error)) return { name: 'NonError', message: clip(String(err), 400) };
+  const cause = err.cause;
   return {
     name: err.name,
-    message: err.message,
-    ...(cause && typeof cause === 'object'
-      ? { cause: { name: typeof cause.name === 'string' ? cause.name : undefined, code: cause.code ?? cause.Code } }
-      : {}),
+    message: clip(err.message, 1_000),
+    ...(cause !== undefined ? { cause: { code: errorCodeOf(cause) } } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type * as z from 'zod/mini';
-import { EventShapeError } from '../../errors.js';
+import { clip, EventShapeError } from '../../errors.js';
 
 export interface ParseEventOptions<S extends z.ZodMiniType> {
   schema: S;
@@ -21,10 +21,14 @@ export function parseEvent<S extends z.ZodMiniType>(options: ParseEventOptions<S
   const parseEventBefore: NonNullable<MiddlewareObj<unknown>['before']> = (request) => {
     const result = options.schema.safeParse(request.event);
     if (!result.success) {
-      const problems = result.error.issues
-        .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+      // Bounded: a huge or deeply wrong event names its first problems, clipped.
+      const issues = result.error.issues;
+      const problems = issues
+        .slice(0, 10)
+        .map((i) => clip(i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
         .join('; ');
-      throw new EventShapeError(`invalid ${options.name}: ${problems}`);
+      const more = issues.length > 10 ? `; and ${issues.length - 10} more` : '';
+      throw new EventShapeError(`invalid ${options.name}: ${problems}${more}`);
     }
     request.event = result.data;
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from '../../src/sync/rateLimiter.js';
+import { createRateLimiter } from '../src/rateLimiter.js';
 
 /** A clock that only moves when someone sleeps: acquisitions are recorded at virtual times. */
 function virtualClock() {
