@@ -92,7 +92,7 @@ export function startTimeline(options: TimelineOptions): Timeline {
   const triggerLabel = (t: InvocationTrigger): string => {
     if (t.kind === 'rotation') return t.step;
     if (t.kind === 'other') return 'a direct invocation';
-    if (t.source === 'aws.secretsmanager') return `CloudTrail ${t.eventName ?? t.detailType}`;
+    if (t.source === 'aws.secretsmanager') return t.eventName ? `CloudTrail ${t.eventName}` : `Secrets Manager ${t.detailType}`;
     if (t.source === 'aws.ssm') return `Parameter Store Change ${t.parameterName ?? ''}`.trim();
     if (t.source === 'aws.events') return 'the schedule';
     return t.detailType;

@@ -1,7 +1,7 @@
 /**
  * `npm run aws`: the local AWS endpoint alone (Secrets Manager, SSM Parameter Store, ECS,
- * EventBridge, SQS, RDS) on 127.0.0.1, for the AWS CLI, SDK scripts or a serverless-offline
- * of your own.
+ * EventBridge, SQS, RDS, Lambda Invoke) on 127.0.0.1, for the AWS CLI, SDK scripts or a
+ * serverless-offline of your own.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -22,9 +22,9 @@ Runs the local AWS endpoint on 127.0.0.1 until Ctrl-C.
   --stage <s>             stage for serverless.yml's names and \${sls:stage} (default local)
   --param <name=value>    a serverless.yml \${param:...} value (repeatable)
   --lambda-url <url>      Lambda invoke API through which the endpoint invokes functions: rotation
-                          functions (RotateSecret's RotationLambdaARN) and rule targets
-                          (default http://127.0.0.1:3002, serverless-offline's); a failed
-                          invocation is reported on stderr
+                          functions (RotateSecret's RotationLambdaARN), rule targets and the
+                          endpoint's own Lambda Invoke calls (default http://127.0.0.1:3002,
+                          serverless-offline's); a failed invocation is reported on stderr
   --ecs-rollout-ms <n>    how long an ECS deployment takes to complete (default 1500)
   -h, --help`;
 
@@ -118,9 +118,9 @@ async function main(): Promise<number> {
 
   const url = endpoint.url;
   print(`Local AWS endpoint on ${url} (region ${endpoint.region}, account ${endpoint.accountId})`);
-  print('  Secrets Manager, SSM Parameter Store, ECS and EventBridge (AWS JSON 1.1), SQS (AWS JSON 1.0) and RDS (AWS Query);');
-  print('  state lives in memory until it stops.');
-  print(`  Lambda functions (rotation, rule targets) are invoked through ${values['lambda-url']}`);
+  print('  Secrets Manager, SSM Parameter Store, ECS and EventBridge (AWS JSON 1.1), SQS (AWS JSON 1.0), RDS (AWS Query)');
+  print('  and Lambda Invoke (REST-JSON); state lives in memory until it stops.');
+  print(`  Lambda functions (rotation, rule targets, Invoke) are invoked through ${values['lambda-url']}`);
   print(`  KMS keys: alias/aws/ssm${values['kms-key'].length ? `, ${values['kms-key'].join(', ')}` : ''}`);
   if (rulesFrom) {
     print(`  ${rules.length} EventBridge rule(s) from ${rulesFrom} (stage ${values.stage}), targets invoked through ${values['lambda-url']}:`);

@@ -55,8 +55,9 @@ export interface ManagedSecretSpec {
  * Lambda rotation driven the way Secrets Manager drives it (createSecret, setSecret,
  * testSecret, finishSecret in the background). Mutating calls and rotation outcomes are
  * published on the endpoint's bus as the CloudTrail events EventBridge delivers, and every
- * move of a staging label other than AWSPENDING and AWSPREVIOUS as a "Secret Label Updated"
- * event (after the call's CloudTrail event), once per label and version it moved to.
+ * move of a staging label other than AWSPENDING and AWSPREVIOUS from one version to another as
+ * a "Secret Label Updated" event (after the call's CloudTrail event), once per label moved; a
+ * label's first attachment (CreateSecret's AWSCURRENT among them) is not announced.
  */
 export interface SecretsManagerEmulation extends ServiceEmulation {
   /**
@@ -224,24 +225,25 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
 
   /**
    * Attaches a stage to `target`, taking it from its holder; moving AWSCURRENT leaves
-   * AWSPREVIOUS on the old one. Returns false when `target` already held the stage.
+   * AWSPREVIOUS on the old one. Answers `moved` when another version held the stage,
+   * `attached` when none did, `unchanged` when `target` already held it.
    */
-  const attachStage = (secret: StoredSecret, stage: string, target: StoredVersion): boolean => {
+  const attachStage = (secret: StoredSecret, stage: string, target: StoredVersion): 'moved' | 'attached' | 'unchanged' => {
     const holder = holderOf(secret, stage);
-    if (holder === target) return false;
+    if (holder === target) return 'unchanged';
     if (holder) removeStage(holder, stage);
     target.stages.push(stage);
     if (stage === AWSCURRENT && holder) {
       for (const v of secret.versions.values()) removeStage(v, AWSPREVIOUS);
       holder.stages.push(AWSPREVIOUS);
     }
-    return true;
+    return holder ? 'moved' : 'attached';
   };
 
   /**
-   * "Secret Label Updated" for each of `labels` that moved to `version`. A first version's
-   * AWSCURRENT counts: AWS's overview sends the event "whenever a staging label changes", and
-   * its `labelUpdated` is "the staging label that was attached to the new version".
+   * "Secret Label Updated" for each of `labels` that moved to `version`. AWS sends it "when a
+   * staging label moves to a new version": a label's first attachment (a new secret's
+   * AWSCURRENT, a custom label no version had) moves nothing, so it is not announced.
    */
   const publishLabelMoves = (secret: StoredSecret, labels: readonly string[], version: StoredVersion) => {
     for (const label of labels) {
@@ -479,7 +481,6 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
         { Name: name, ClientRequestToken: token, Description: description, KmsKeyId: kmsKeyId, Tags: tags.length ? tags : undefined },
         out,
       );
-      if (version) publishLabelMoves(secret, [AWSCURRENT], version);
       return out;
     },
 
@@ -518,7 +519,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
         const wanted = [...(stages ?? [AWSCURRENT])];
         if (!holderOf(secret, AWSCURRENT) && !wanted.includes(AWSCURRENT)) wanted.push(AWSCURRENT);
         const target = version;
-        moved = wanted.filter((stage) => attachStage(secret, stage, target));
+        moved = wanted.filter((stage) => attachStage(secret, stage, target) === 'moved');
         secret.lastChangedDate = ctx.now();
       }
       const out = { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: [...version.stages] };
@@ -555,7 +556,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
         } else {
           // The new version takes AWSCURRENT; attachStage leaves AWSPREVIOUS on the one it left.
           version = addVersion(secret, token, value);
-          moved = attachStage(secret, AWSCURRENT, version);
+          moved = attachStage(secret, AWSCURRENT, version) === 'moved';
         }
       }
       if (description !== undefined) secret.description = description;
@@ -586,7 +587,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
       const target = moveTo !== undefined ? versionNamed(moveTo) : undefined;
       const source = removeFrom !== undefined ? versionNamed(removeFrom) : undefined;
       const holder = holderOf(secret, stage);
-      // Only a label attached to a version it was not on moves; a removal alone moves nothing.
+      // Only a label taken from one version to another moves; a removal alone moves nothing.
       let moved = false;
       if (source && !source.stages.includes(stage)) {
         throw invalidParameter(`The staging label ${stage} is not attached to version ${source.id}, so it can't be removed from it.`);
@@ -597,7 +598,7 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
             `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder.id}, so you must explicitly reference that version in RemoveFromVersionId.`,
           );
         }
-        moved = attachStage(secret, stage, target);
+        moved = attachStage(secret, stage, target) === 'moved';
       } else {
         if (stage === AWSCURRENT) {
           throw invalidParameter("You can only move staging label AWSCURRENT to a different secret version. It can't be completely removed.");

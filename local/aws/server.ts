@@ -17,10 +17,11 @@ import { createSqs, type SqsEmulation, type SqsOptions } from './sqs.js';
 import { createRds, type RdsEmulation } from './rds.js';
 import { encodeJson, jsonContentType, jsonErrorOf } from './jsonProtocol.js';
 import { parseQueryForm, queryErrorXml, queryResultXml, signingServiceOf } from './queryProtocol.js';
+import { createLambdaInvokeApi, lambdaErrorOf, parseInvokePath } from './lambdaInvokeApi.js';
 
 /** One answered request, for counting API calls in tests and benchmarks. */
 export interface RequestLogEntry {
-  /** `secretsmanager`, `ssm`, `ecs`, `events`, `sqs` or `rds` (the signing name of an unknown service). */
+  /** `secretsmanager`, `ssm`, `ecs`, `events`, `sqs`, `rds` or `lambda` (the signing name of an unknown service). */
   service: string;
   /** The API operation, e.g. `PutParameter`. */
   operation: string;
@@ -60,9 +61,17 @@ export interface AwsEndpointOptions {
    * made, e.g. to log it: the endpoint itself records it in `lambdas.invocations` only.
    */
   onLambdaFailure?: InvocationFailureListener;
+  /**
+   * The function timeout of every Lambda invocation (Invoke API, rotation steps, rule targets),
+   * past which it fails as Lambda's `Sandbox.Timedout`; default 900 000 (Lambda's maximum).
+   */
+  lambdaTimeoutMs?: number;
   sqs?: SqsOptions;
   clock?: () => Date;
-  /** Largest request body accepted, in bytes (AWS's own limits are far below the default). */
+  /**
+   * Largest request body accepted, in bytes (AWS's own limits are far below the default).
+   * Lambda's Invoke takes Lambda's own payload quotas (6 MB, 1 MB for Event) unless this is lower.
+   */
   maxBodyBytes?: number;
 }
 
@@ -73,6 +82,11 @@ export interface AwsEndpoint {
   readonly region: string;
   readonly accountId: string;
   readonly requestLog: RequestLogEntry[];
+  /**
+   * The Lambda functions the endpoint invokes: `lambdas.register(name, handler)` serves a
+   * function in-process, to the endpoint's own invocations and to Lambda's Invoke API
+   * (`LambdaClient` + `InvokeCommand` on `url`) alike; others go to `lambdaFallback`.
+   */
   readonly lambdas: LambdaRegistry;
   readonly secretsManager: SecretsManagerEmulation;
   readonly ssm: SsmEmulation;
@@ -117,20 +131,27 @@ interface ActiveFault extends FaultSpec {
   until?: number;
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+const bodyTooLarge = (limit: number) => new AwsApiError('RequestEntityTooLargeException', `Request body exceeds ${limit} bytes`, 413);
+
+async function readBody(req: IncomingMessage, limit: number, tooLarge: (limit: number) => AwsApiError = bodyTooLarge): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new AwsApiError('RequestEntityTooLargeException', `Request body exceeds ${limit} bytes`, 413);
+    if (size > limit) throw tooLarge(limit);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Lambda's answer to a payload over its quota. */
+const invokePayloadTooLarge = (limit: number) =>
+  new AwsApiError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`, 413);
+
 /**
  * Starts the local AWS endpoint on 127.0.0.1: Secrets Manager, SSM Parameter Store, ECS and
- * EventBridge over AWS JSON 1.1, SQS over AWS JSON 1.0 and RDS over AWS Query, on one port.
+ * EventBridge over AWS JSON 1.1, SQS over AWS JSON 1.0, RDS over AWS Query and Lambda's
+ * Invoke over REST-JSON, on one port.
  * keyroll's code talks to it through the ordinary SDK clients, selected only by the endpoint URL.
  */
 export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promise<AwsEndpoint> {
@@ -138,7 +159,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
   const accountId = options.accountId ?? '000000000000';
   const clock = options.clock ?? (() => new Date());
   const maxBody = options.maxBodyBytes ?? 2 * 1024 * 1024;
-  const lambdas = new LambdaRegistry(options.lambdaFallback, options.onLambdaFailure);
+  const lambdas = new LambdaRegistry(options.lambdaFallback, options.onLambdaFailure, options.lambdaTimeoutMs);
   const pending = new Set<Promise<void>>();
   const backgroundErrors: string[] = [];
 
@@ -182,6 +203,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
   let endpointUrl = '';
   const sqs = createSqs(ctx, { ...options.sqs, baseUrl: () => endpointUrl });
   const rds = createRds(ctx, { secretsManager });
+  const lambdaApi = createLambdaInvokeApi({ region, accountId, lambdas, background: ctx.background, maxBodyBytes: options.maxBodyBytes });
   const jsonServices: ServiceEmulation[] = [secretsManager, ssm, ecs, eventBridge, sqs];
   const queryServices: QueryServiceEmulation[] = [rds];
   const byPrefix = new Map(jsonServices.map((s) => [s.targetPrefix, s]));
@@ -207,7 +229,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
     const requestId = crypto.randomUUID();
     let service = 'unknown';
     let operation = 'unknown';
-    let protocol: 'json' | 'query' = 'json';
+    let protocol: 'json' | 'query' | 'rest-json' = 'json';
     let jsonService: ServiceEmulation | undefined;
     let queryService: QueryServiceEmulation | undefined;
     const send = (status: number, contentType: string, text: string, headers: Record<string, string> = {}) => {
@@ -234,7 +256,18 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
       const target = req.headers['x-amz-target'];
       const signingService = signingServiceOf(req.headers.authorization);
       const contentType = String(req.headers['content-type'] ?? '');
-      if (req.method === 'POST' && typeof target === 'string' && target.lastIndexOf('.') > 0) {
+      const invocation = parseInvokePath(req.method, req.url);
+      if (invocation) {
+        protocol = 'rest-json';
+        service = 'lambda';
+        operation = 'Invoke';
+        const header = req.headers['x-amz-invocation-type'];
+        const invocationType = Array.isArray(header) ? header[0] : header;
+        const payload = await readBody(req, lambdaApi.payloadLimit(invocationType), invokePayloadTooLarge);
+        admit();
+        const answer = await lambdaApi.invoke({ ...invocation, invocationType, payload, requestId });
+        send(answer.status, 'application/json', answer.body, answer.headers);
+      } else if (req.method === 'POST' && typeof target === 'string' && target.lastIndexOf('.') > 0) {
         const dot = target.lastIndexOf('.');
         jsonService = byPrefix.get(target.slice(0, dot));
         operation = target.slice(dot + 1);
@@ -274,7 +307,8 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
         throw new AwsApiError(
           'UnknownOperationException',
           `${req.method} ${req.url ?? '/'} is not an AWS request keyroll's local endpoint understands: expected a POST with an ` +
-            'X-Amz-Target header (AWS JSON) or a form-encoded body with an Action (AWS Query)',
+            'X-Amz-Target header (AWS JSON), a form-encoded body with an Action (AWS Query) or a POST to ' +
+            '/2015-03-31/functions/{FunctionName}/invocations (Lambda Invoke)',
         );
       }
       requestLog.push({ service, operation, at: new Date(started), durationMs: Date.now() - started, outcome: 'ok' });
@@ -287,6 +321,9 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
       if (res.headersSent) return;
       if (protocol === 'query') {
         send(e.status, 'text/xml', queryErrorXml(e, requestId, queryService?.xmlNamespace));
+      } else if (protocol === 'rest-json') {
+        const { headers, body } = lambdaErrorOf(e);
+        send(e.status, 'application/json', body, headers);
       } else {
         const { headers, body } = jsonErrorOf(e, jsonService);
         send(e.status, jsonContentType(jsonService?.jsonVersion), encodeJson(body), headers);

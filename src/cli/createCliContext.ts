@@ -1,7 +1,8 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { createEcsClient, createEventBridgeClient, createSecretsManagerClient, createSsmClient, type ClientOptions } from '../aws.js';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { createEcsClient, createEventBridgeClient, createLambdaClient, createSecretsManagerClient, createSsmClient, type ClientOptions } from '../aws.js';
 import type { Config } from '../config.js';
 import type { PostgresGateway } from '../postgres/gateway.js';
 import { createRedeployDeps, type RedeployDeps } from '../redeploy/deps.js';
@@ -32,6 +33,8 @@ export interface CliContext {
   secretsManager(): SecretsManagerClient;
   ssm(): SSMClient;
   ecs(): ECSClient;
+  /** For asking the rotate function to heal (doctor --fix). */
+  lambda(): LambdaClient;
   db(): PostgresGateway;
   syncDeps(): SyncDeps;
   rotationDeps(): RotationDeps;
@@ -83,6 +86,7 @@ export function createCliContext(input: {
   const ssm = once(() => createSsmClient(clientOptions));
   const ecs = once(() => createEcsClient(clientOptions));
   const eventBridge = once(() => createEventBridgeClient(clientOptions));
+  const lambda = once(() => createLambdaClient(clientOptions));
   const logger = createCliLogger(out, options.verbose === true);
   // The global options win over the environment, for every domain's settings alike.
   const effective: Config = {
@@ -103,6 +107,7 @@ export function createCliContext(input: {
     secretsManager,
     ssm,
     ecs,
+    lambda,
     db: () => rotationDeps().db,
     syncDeps: () => createSyncDeps(effective, { secretsManager: secretsManager(), ssm: ssm(), eventBridge: eventBridge(), logger }),
     rotationDeps,

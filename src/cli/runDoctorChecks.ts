@@ -4,6 +4,7 @@ import { ListClustersCommand } from '@aws-sdk/client-ecs';
 import { DatabaseConnectionError, type ConnectionFailure } from '../postgres/errors.js';
 import type { DbCredentials } from '../postgres/gateway.js';
 import { resolveStalePending, type StalePendingReport } from '../rotation/resolveStalePending.js';
+import { healViaRotate } from '../sync/healViaRotate.js';
 import { credentialsOf } from '../rotation/secretValues.js';
 import { CLONE_SUFFIX, originalUserOf, strategyOf } from '../rotation/strategy.js';
 import { AWSCURRENT, parseSecretString, sslModeOf, type PostgresSecret } from '../secret.js';
@@ -133,9 +134,15 @@ async function checkStalePending(ctx: CliContext, loaded: LoadedSecret, options:
   if (state.status === 'none') return pass(name, 'no AWSPENDING outside AWSCURRENT');
   const recent = state.status === 'in-progress';
   const heal = options.fix === true && (!recent || options.force === true);
-  let report: StalePendingReport;
+  // Healing is the rotate function's job (only it logs in to databases and moves stages), so
+  // --fix asks it; --force, past its one-hour guard, and the dry run act with the operator's own access.
+  const rotateFunction = ctx.rotateFunctionArn ?? loaded.meta.RotationLambdaARN;
+  let report: { action: StalePendingReport['action'] | string; reason: string; versionId?: string | undefined };
   try {
-    report = await resolveStalePending(ctx.rotationDeps(), loaded.arn, { dryRun: !heal });
+    report =
+      heal && options.force !== true && rotateFunction
+        ? await healViaRotate(ctx.lambda(), rotateFunction)(loaded.arn)
+        : await resolveStalePending(ctx.rotationDeps(), loaded.arn, { dryRun: !heal });
   } catch (err) {
     return fail(name, `AWSPENDING on version ${state.versionId}; cannot decide how to heal it: ${describeError(err)}`, 'the database must be reachable to tell which password works');
   }

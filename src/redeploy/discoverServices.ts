@@ -1,4 +1,4 @@
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, paginateListClusters, paginateListServices, type Service } from '@aws-sdk/client-ecs';
+import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, paginateListClusters, paginateListServices, type Service } from '@aws-sdk/client-ecs';
 import pLimit from 'p-limit';
 import { chunkList } from '../aws.js';
 import type { RedeployDeps } from './deps.js';
@@ -76,6 +76,28 @@ async function listServiceArns(deps: RedeployDeps, cluster: string): Promise<str
   return arns;
 }
 
+// DescribeClusters takes at most 100 clusters a call.
+const DESCRIBE_CLUSTERS_BATCH = 100;
+
+/** Each cluster's activeServicesCount, keyed by the name or ARN as configured; clusters not reported are absent. */
+async function activeServiceCounts(deps: RedeployDeps, clusters: readonly string[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const batch of chunkList(clusters, DESCRIBE_CLUSTERS_BATCH)) {
+    await deps.pacing.reads.acquire();
+    try {
+      const out = await deps.ecs.send(new DescribeClustersCommand({ clusters: batch }));
+      for (const c of out.clusters ?? []) {
+        const given = batch.find((b) => b === c.clusterArn || b === c.clusterName);
+        if (given !== undefined && c.activeServicesCount !== undefined) counts.set(given, c.activeServicesCount);
+      }
+    } catch (err) {
+      // Not knowing the counts only means listing again.
+      deps.logger?.debug('DescribeClusters failed; listing the services again', { error: errorText(err) });
+    }
+  }
+  return counts;
+}
+
 /**
  * DescribeServices for up to 10 services of one cluster. Services that vanished since the
  * listing come back in `failures` (reason MISSING) and are left out.
@@ -135,11 +157,13 @@ export async function discoverServices(deps: RedeployDeps): Promise<DiscoveredSe
   const cache = deps.discoveryCache;
   const clusters = configured ? [...deps.settings.clusters] : await (cache ? cache.clusters(() => listClusters(deps)) : listClusters(deps));
 
+  const counts = cache && clusters.some((c) => cache.hasServices(c)) ? await activeServiceCounts(deps, clusters) : new Map<string, number>();
   const listed = await Promise.all(
     clusters.map((cluster) =>
       limit(async (): Promise<{ arns: string[] } | { notFound: unknown }> => {
         try {
-          return { arns: await (cache ? cache.services(cluster, () => listServiceArns(deps, cluster)) : listServiceArns(deps, cluster)) };
+          const load = () => listServiceArns(deps, cluster);
+          return { arns: await (cache ? cache.services(cluster, load, counts.get(cluster) ?? -1) : load()) };
         } catch (err) {
           if (err instanceof ClusterMissing) return { notFound: err.sdkError };
           throw err;

@@ -127,7 +127,8 @@ async function changeOfSecret(
     if (own.length === 0) return { ignored: `no parameter under ${eligibility.path} was written by keyroll for secret ${secretArn}` };
     const changedAt = latest(own.map((p) => p.lastModified));
     if (!changedAt) return { ignored: `SSM reports no modification time for the parameters of secret ${secretArn}` };
-    return { change: { secretArn, parameterNames: own.map((p) => p.name), versionId, changedAt, ...where } };
+    const ownNames = new Set(own.map((p) => p.name));
+    return { change: { secretArn, parameterNames: names.filter((n) => ownNames.has(n)), versionId, changedAt, ...where } };
   }
   if (mirroredOnly) return { ignored: `secret ${secretArn} is not mirrored (${eligibility.reason}): no parameter of it is keyroll's` };
 

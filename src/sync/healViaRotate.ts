@@ -10,9 +10,12 @@ import type { StalePendingOutcome } from './reconcileAll.js';
  * stages, so sync needs neither. The request names the secret only; rotate reads everything
  * again from Secrets Manager and decides from what logs in.
  */
-export function healViaRotate(lambda: LambdaClient, rotateFunction: string): (secretArn: string) => Promise<StalePendingOutcome> {
-  return async (secretArn) => {
-    const request: HealStalePendingRequest = { action: HEAL_STALE_PENDING, SecretId: secretArn };
+export function healViaRotate(
+  lambda: LambdaClient,
+  rotateFunction: string,
+): (secretArn: string, options?: { dryRun?: boolean }) => Promise<StalePendingOutcome & { versionId?: string }> {
+  return async (secretArn, options = {}) => {
+    const request: HealStalePendingRequest = { action: HEAL_STALE_PENDING, SecretId: secretArn, ...(options.dryRun ? { dryRun: true } : {}) };
     let out;
     try {
       out = await lambda.send(new InvokeCommand({ FunctionName: rotateFunction, InvocationType: 'RequestResponse', Payload: JSON.stringify(request) }));
@@ -20,7 +23,7 @@ export function healViaRotate(lambda: LambdaClient, rotateFunction: string): (se
       throw new ParameterSyncError(`reconcile: secret ${secretArn}: cannot ask ${rotateFunction} to heal its stale AWSPENDING: ${errorText(err)}`, { cause: err });
     }
     const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
-    let answer: { action?: unknown; reason?: unknown; errorType?: unknown; errorMessage?: unknown } = {};
+    let answer: { action?: unknown; reason?: unknown; versionId?: unknown; errorType?: unknown; errorMessage?: unknown } = {};
     try {
       answer = text ? (JSON.parse(text) as typeof answer) : {};
     } catch {
@@ -31,6 +34,10 @@ export function healViaRotate(lambda: LambdaClient, rotateFunction: string): (se
       throw new ParameterSyncError(`reconcile: secret ${secretArn}: ${rotateFunction} could not heal its stale AWSPENDING: ${why}`);
     }
     if (typeof answer.action !== 'string') throw new ParameterSyncError(`reconcile: secret ${secretArn}: ${rotateFunction} answered the heal request without an action`);
-    return { action: answer.action, reason: typeof answer.reason === 'string' ? answer.reason.slice(0, 400) : '' };
+    return {
+      action: answer.action,
+      reason: typeof answer.reason === 'string' ? answer.reason.slice(0, 400) : '',
+      ...(typeof answer.versionId === 'string' ? { versionId: answer.versionId } : {}),
+    };
   };
 }

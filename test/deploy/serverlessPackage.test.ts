@@ -61,9 +61,9 @@ const SECRET_KMS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 /**
  * Every action each role holds: the SDK commands its function's code sends (src/rotation for
- * rotate; src/sync plus rotation's resolveStalePending/finishSecret for sync; src/redeploy for
- * redeploy), what AWS needs behind them (KMS, Lambda's logs, VPC networking), and the
- * failure queue of the event-driven functions. Nothing more.
+ * rotate; src/sync for sync and reconcile, which ask rotate to heal; src/redeploy for redeploy),
+ * what AWS needs behind them (KMS, Lambda's logs, VPC networking for rotate, the only function
+ * that logs in to databases), and the failure queue of the event-driven functions. Nothing more.
  */
 const ROLE_ACTIONS: Record<string, string[]> = {
   RotateRole: [
@@ -80,29 +80,31 @@ const ROLE_ACTIONS: Record<string, string[]> = {
   ],
   SyncRole: [
     ...LOGS,
-    ...VPC_NETWORKING,
     ...SECRET_KMS,
     'kms:Encrypt',
     'secretsmanager:ListSecrets',
     'secretsmanager:BatchGetSecretValue',
     'secretsmanager:DescribeSecret',
     'secretsmanager:GetSecretValue',
-    'secretsmanager:UpdateSecretVersionStage',
     'ssm:GetParameters',
     'ssm:DescribeParameters',
     'ssm:PutParameter',
+    'ssm:AddTagsToResource',
     'events:PutEvents',
+    'lambda:InvokeFunction',
     'sqs:SendMessage',
   ],
   RedeployRole: [
     ...LOGS,
     'ecs:ListClusters',
+    'ecs:DescribeClusters',
     'ecs:ListServices',
     'ecs:DescribeServices',
     'ecs:DescribeTaskDefinition',
     'ecs:UpdateService',
     'secretsmanager:DescribeSecret',
     'secretsmanager:ListSecretVersionIds',
+    'ssm:DescribeParameters',
     'events:PutEvents',
     'sqs:SendMessage',
   ],
@@ -113,7 +115,7 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
   let template: Template;
   let resources: Resources;
   const statementsOf = (role: string): Statement[] => statementsIn(resources, role);
-  const allowedActions = (role: string) => new Set(statementsOf(role).flatMap(actionsOf));
+  const allowedActions = (role: string) => new Set(statementsOf(role).filter((s) => s.Effect === 'Allow').flatMap(actionsOf));
   const statementsWith = (role: string, action: string) => statementsOf(role).filter((s) => actionsOf(s).includes(action));
 
   beforeAll(async () => {
@@ -126,12 +128,13 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
   });
 
   it('builds one bundle per function', async () => {
-    for (const fn of ['rotate', 'sync', 'redeploy']) expect((await stat(join(dir, `${fn}.zip`))).size).toBeGreaterThan(0);
+    for (const fn of ['rotate', 'sync', 'reconcile', 'redeploy']) expect((await stat(join(dir, `${fn}.zip`))).size).toBeGreaterThan(0);
   });
 
   it('gives each function its own role', () => {
     expect(resources.RotateLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['RotateRole', 'Arn'] });
     expect(resources.SyncLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['SyncRole', 'Arn'] });
+    expect(resources.ReconcileLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['SyncRole', 'Arn'] });
     expect(resources.RedeployLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['RedeployRole', 'Arn'] });
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
   });
@@ -142,7 +145,7 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
 
   it.each(['RotateRole', 'SyncRole', 'RedeployRole'])('%s uses Resource "*" only for actions AWS cannot scope', (role) => {
     const wildcards = statementsOf(role)
-      .filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')))
+      .filter((s) => s.Effect === 'Allow' && (s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'))))
       .flatMap(actionsOf);
     expect(wildcards.filter((a) => !WILDCARD_ALLOWED.has(a))).toEqual([]);
     expect(statementsOf(role).flatMap(actionsOf).filter((a) => a.endsWith(':*') || a === '*')).toEqual([]);
@@ -171,7 +174,7 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
   it('lets rotate read as a master only the secrets tagged keyroll:master=true', () => {
     const reads = statementsWith('RotateRole', 'secretsmanager:GetSecretValue').filter((s) => !actionsOf(s).includes('secretsmanager:PutSecretValue'));
     expect(reads).toHaveLength(1);
-    expect(actionsOf(reads[0]!)).toEqual(['secretsmanager:GetSecretValue']);
+    expect(actionsOf(reads[0]!)).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     expect(reads[0]!.Resource).toEqual({ 'Fn::Sub': 'arn:aws:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*' });
     expect(reads[0]!.Condition).toEqual({ StringEquals: { 'secretsmanager:ResourceTag/keyroll:master': 'true' } });
   });
@@ -184,14 +187,33 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
     expect(kms[0]!.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } });
   });
 
-  it.each(['secretsmanager:GetSecretValue', 'secretsmanager:UpdateSecretVersionStage'])(
-    'lets sync call %s only on secrets tagged keyroll:ssm-path',
-    (action) => {
-      const statements = statementsWith('SyncRole', action);
-      expect(statements).toHaveLength(1);
-      expect(statements[0]!.Condition).toEqual({ Null: { 'secretsmanager:ResourceTag/keyroll:ssm-path': 'false' } });
-    },
-  );
+  it('lets sync read the value only of secrets tagged keyroll:ssm-path, and never of a master', () => {
+    const statements = statementsWith('SyncRole', 'secretsmanager:GetSecretValue');
+    expect(statements.map((s) => [s.Effect, s.Condition])).toEqual([
+      ['Allow', { Null: { 'secretsmanager:ResourceTag/keyroll:ssm-path': 'false' } }],
+      ['Deny', { StringEquals: { 'secretsmanager:ResourceTag/keyroll:master': 'true' } }],
+    ]);
+  });
+
+  it('gives sync no stage move, no VPC and no database access: only rotate logs in and moves stages', () => {
+    expect(allowedActions('SyncRole').has('secretsmanager:UpdateSecretVersionStage')).toBe(false);
+    expect([...allowedActions('SyncRole')].filter((a) => a.startsWith('ec2:'))).toEqual([]);
+    for (const fn of ['SyncLambdaFunction', 'ReconcileLambdaFunction']) {
+      const props = resources[fn]!.Properties;
+      expect(props.VpcConfig).toBeUndefined();
+      expect(Object.keys(props.Environment.Variables)).not.toContain('DB_CA_BUNDLE');
+    }
+    const invoke = statementsWith('SyncRole', 'lambda:InvokeFunction');
+    expect(invoke.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': ['RotateLambdaFunction', 'Arn'] }]);
+  });
+
+  it('grants PutParameter on no parameter keyroll did not create: overwrites need the keyroll:managed tag, creations must carry it', () => {
+    const puts = statementsWith('SyncRole', 'ssm:PutParameter');
+    expect(puts.map((s) => s.Condition)).toEqual([
+      { StringEquals: { 'ssm:resourceTag/keyroll:managed': 'true' } },
+      { StringEquals: { 'aws:RequestTag/keyroll:managed': 'true' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['keyroll:managed'] } },
+    ]);
+  });
 
   it('lets sync describe any secret, so that a change to an unmanaged one is skipped rather than refused', () => {
     const describes = statementsWith('SyncRole', 'secretsmanager:DescribeSecret');
@@ -199,7 +221,7 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
     expect(describes[0]!.Condition).toBeUndefined();
   });
 
-  it('lets sync read and write parameters under the prefix and use KMS only through SSM and Secrets Manager', () => {
+  it('lets sync read and write parameters only under the prefix and use KMS only through SSM and Secrets Manager', () => {
     const kms = statementsWith('SyncRole', 'kms:Decrypt')[0]!;
     expect(JSON.stringify(kms.Condition)).toContain('kms:ViaService');
     for (const action of ['ssm:GetParameters', 'ssm:PutParameter']) {
@@ -227,26 +249,40 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
   });
 
   it('sends events the event-driven functions failed on to a queue, and keeps logs for a bounded time', () => {
-    for (const fn of ['Sync', 'Redeploy']) {
+    for (const fn of ['Sync', 'Reconcile', 'Redeploy']) {
       expect(resources[`${fn}LambdaEvConf`]!.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] });
     }
-    for (const fn of ['Rotate', 'Sync', 'Redeploy']) expect(resources[`${fn}LogGroup`]!.Properties.RetentionInDays).toBe(30);
+    for (const fn of ['Rotate', 'Sync', 'Reconcile', 'Redeploy']) expect(resources[`${fn}LogGroup`]!.Properties.RetentionInDays).toBe(30);
   });
 
-  it('routes the triggers: keyroll events, CloudTrail events, the schedule', () => {
+  it('routes each change to one function once: Secret Label Updated to sync, schedule and continuations to reconcile, Synced and unmirrored Rotated to redeploy', () => {
     const rules = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule');
-    const patterns = rules.map((r) => JSON.stringify(r.Properties.EventPattern ?? r.Properties.ScheduleExpression));
-    expect(patterns.some((p) => p.includes('RotationSucceeded'))).toBe(true);
-    expect(patterns.some((p) => p.includes('PutSecretValue') && p.includes('UpdateSecretVersionStage'))).toBe(true);
-    expect(patterns.some((p) => p.includes('Secret Synced'))).toBe(true);
-    expect(patterns.some((p) => p.includes('Parameter Store Change'))).toBe(true);
-    expect(patterns).toContain('"rate(1 hour)"');
+    const targetOf = (r: (typeof rules)[number]) => JSON.stringify(r.Properties.Targets?.[0]?.Arn ?? '');
+    const patterns = rules.map((r) => ({ pattern: r.Properties.EventPattern ?? r.Properties.ScheduleExpression, target: targetOf(r) }));
+    const to = (fn: string) => patterns.filter((p) => p.target.includes(`${fn}LambdaFunction`)).map((p) => p.pattern);
+    expect(to('Sync')).toEqual([{ source: ['aws.secretsmanager'], 'detail-type': ['Secret Label Updated'], detail: { labelUpdated: ['AWSCURRENT'] } }]);
+    expect(to('Reconcile')).toEqual(expect.arrayContaining(['rate(1 hour)', { source: ['keyroll'], 'detail-type': ['Reconcile Continued'] }]));
+    expect(to('Redeploy')).toEqual(
+      expect.arrayContaining([
+        { source: ['keyroll'], 'detail-type': ['Secret Synced'] },
+        { source: ['keyroll'], 'detail-type': ['Secret Rotated'], detail: { mirrored: [false] } },
+      ]),
+    );
+    expect(JSON.stringify(to('Redeploy'))).toContain('"anything-but":{"prefix":"keyroll: secret "}');
+    expect(JSON.stringify(patterns)).not.toContain('CloudTrail');
   });
 
-  it('puts neither database-facing function in a VPC when no subnets are given', () => {
+  it('runs the reconcile one at a time, with its own slot, asking the rotate function to heal', () => {
+    const reconcile = resources.ReconcileLambdaFunction!.Properties;
+    expect(reconcile.ReservedConcurrentExecutions).toBe(1);
+    expect(reconcile.Environment.Variables.ROTATE_FUNCTION_NAME).toBe('keyroll-prod-rotate');
+    expect(resources.SyncLambdaFunction!.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('puts rotate, the only database-facing function, in a VPC only when subnets are given', () => {
     expect(template.Conditions?.InVpc).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
-    for (const fn of ['RotateLambdaFunction', 'SyncLambdaFunction']) expect(resources[fn]!.Properties.VpcConfig['Fn::If'][0]).toBe('InVpc');
-    expect(resources.RedeployLambdaFunction!.Properties.VpcConfig).toBeUndefined();
+    expect(resources.RotateLambdaFunction!.Properties.VpcConfig['Fn::If'][0]).toBe('InVpc');
+    for (const fn of ['SyncLambdaFunction', 'ReconcileLambdaFunction', 'RedeployLambdaFunction']) expect(resources[fn]!.Properties.VpcConfig).toBeUndefined();
   });
 });
 
@@ -269,7 +305,7 @@ describe('serverless package --stage prod with a VPC and a cluster pattern', () 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(['RotateLambdaFunction', 'SyncLambdaFunction'])('puts %s in the given subnets and security groups', (fn) => {
+  it.each(['RotateLambdaFunction'])('puts %s in the given subnets and security groups', (fn) => {
     expect(template.Conditions?.InVpc).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['subnet-0a1b,subnet-2c3d', ''] }] });
     expect(template.Resources[fn]!.Properties.VpcConfig).toEqual({
       'Fn::If': [

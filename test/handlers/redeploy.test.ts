@@ -2,16 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import {
-  CreateSecretCommand,
-  PutSecretValueCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-  UpdateSecretVersionStageCommand,
-} from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { readVersionStages } from '../support/awsFixtures.js';
 import { useTestAws } from '../support/endpoint.js';
+import { syncDepsFor } from '../support/sync.js';
+import { syncSecret } from '../../src/sync/syncSecret.js';
 import { EventShapeError } from '../../src/errors.js';
 import { EventBridgeEnvelopeSchema, ParameterStoreChangeDetailSchema, SecretRotatedDetailSchema, SecretSyncedDetailSchema } from '../../src/events.js';
 
@@ -90,14 +87,6 @@ async function serviceUsing(serviceName: string, arn: string): Promise<void> {
 
 const VALUE = JSON.stringify({ engine: 'postgres', host: 'db', username: 'app', password: 'changed-here' });
 
-const confirmed = (arn: string, name: string) => ({
-  secretArn: arn,
-  versionId: 'v1',
-  parameters: [`/${name}/password`],
-  written: [],
-  unchanged: [`/${name}/password`],
-});
-
 const envelope = (source: string, detailType: string, detail: unknown, time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')) => ({
   version: '0',
   id: crypto.randomUUID(),
@@ -110,26 +99,23 @@ const envelope = (source: string, detailType: string, detail: unknown, time = ne
   detail,
 });
 
-const inOneSecond = () => new Date(Date.now() + 1_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const currentVersionOf = async (arn: string) => Object.entries(await readStages(arn)).find(([, stages]) => stages.includes('AWSCURRENT'))![0];
+const rotated = async (arn: string, name: string) =>
+  envelope('keyroll', 'Secret Rotated', { secretArn: arn, name, versionId: await currentVersionOf(arn), previousVersionId: null, strategy: 'single-user', rotatedAt: new Date().toISOString() });
+const synced = async (arn: string, name: string, time?: string) =>
+  envelope('keyroll', 'Secret Synced', { secretArn: arn, versionId: await currentVersionOf(arn), parameters: [`/${name}/password`], written: [`/${name}/password`], unchanged: [] }, time);
+/** What sync does for a new value: the parameters written, with keyroll's provenance. */
+const mirror = (arn: string) => syncSecret(syncDepsFor(aws), arn, { publish: 'never' });
 
 describe('redeploy handler', () => {
   it('restarts the services of a secret that is not mirrored on "Secret Rotated"', async () => {
     // Prepare
     const arn = await secretWithService('rotated/db');
-    aws.endpoint.resetLog();
+    await sleep(5);
+    await aws.sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: VALUE }));
 
     // Act
-    const out = await handler(
-      envelope('keyroll', 'Secret Rotated', {
-        secretArn: arn,
-        name: 'rotated/db',
-        versionId: 'v2',
-        previousVersionId: 'v1',
-        strategy: 'single-user',
-        rotatedAt: new Date().toISOString(),
-      }),
-      context,
-    );
+    const out = await handler(await rotated(arn, 'rotated/db'), context);
 
     // Assess
     expect(out).toMatchObject({ outcome: 'redeployed', result: { restarted: [{ cluster: CLUSTER, service: 'rotated-db' }] } });
@@ -141,109 +127,61 @@ describe('redeploy handler', () => {
     aws.endpoint.resetLog();
 
     // Act
-    const out = await handler(
-      envelope('keyroll', 'Secret Rotated', {
-        secretArn: arn,
-        name: 'mirrored/db',
-        versionId: 'v2',
-        previousVersionId: 'v1',
-        strategy: 'single-user',
-        rotatedAt: new Date().toISOString(),
-      }),
-      context,
-    );
+    const out = await handler(await rotated(arn, 'mirrored/db'), context);
 
     // Assess
     expect({ out, ecsCalls: aws.endpoint.count('ecs') }).toEqual({
-      out: { outcome: 'ignored', reason: expect.stringContaining('is mirrored to Parameter Store (keyroll:ssm-path)') },
+      out: { outcome: 'ignored', reason: expect.stringContaining('is mirrored to Parameter Store') },
       ecsCalls: 0,
     });
   });
 
-  it('restarts the services of the secret and its parameters on "Secret Synced" that wrote parameters', async () => {
-    // Prepare
+  it('restarts the services of a mirrored secret on its "Secret Synced", once its parameters hold the new value', async () => {
+    // Prepare: the service runs, then a new value is mirrored.
     const arn = await secretWithService('synced/db', { mirrored: true });
+    await sleep(5);
+    await aws.sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: VALUE }));
+    await mirror(arn);
 
     // Act
-    const out = await handler(
-      envelope(
-        'keyroll',
-        'Secret Synced',
-        { secretArn: arn, versionId: 'v2', parameters: ['/synced/db/password'], written: ['/synced/db/password'], unchanged: [] },
-        inOneSecond(),
-      ),
-      context,
-    );
+    const out = await handler(await synced(arn, 'synced/db'), context);
 
     // Assess
     expect(out).toMatchObject({ outcome: 'redeployed', result: { restarted: [{ service: 'synced-db' }] } });
   });
 
-  it('restarts nothing on a "Secret Synced" that wrote nothing for services deployed since the secret changed', async () => {
-    // Prepare: the secret changed (created) before its service was deployed.
-    const arn = await secretWithService('confirmed/db', { mirrored: true });
+  it('restarts nothing, and publishes nothing, when the same "Secret Synced" comes again with a later time', async () => {
+    // Prepare
+    const arn = await secretWithService('replayed/db', { mirrored: true });
+    await sleep(5);
+    await mirror(arn);
+    await handler(await synced(arn, 'replayed/db'), context);
+    await aws.endpoint.idle();
     aws.endpoint.resetLog();
+    const before = aws.endpoint.eventBridge.events.length;
 
-    // Act
-    const out = await handler(
-      envelope('keyroll', 'Secret Synced', { secretArn: arn, versionId: 'v1', parameters: ['/confirmed/db/password'], written: [], unchanged: ['/confirmed/db/password'] }, inOneSecond()),
-      context,
-    );
+    // Act: a replay claiming a time an hour from now.
+    const out = await handler(await synced(arn, 'replayed/db', new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z')), context);
 
     // Assess
-    expect({ out, updates: aws.endpoint.count('ecs.UpdateService') }).toMatchObject({
-      out: { outcome: 'redeployed', result: { restarted: [], skipped: [{ service: 'confirmed-db', reason: 'already rolling with the new value' }] } },
+    expect({ out, updates: aws.endpoint.count('ecs.UpdateService'), published: aws.endpoint.eventBridge.events.length - before }).toMatchObject({
+      out: { outcome: 'redeployed', result: { restarted: [], skipped: [{ service: 'replayed-db', reason: 'already rolling with the new value' }], published: false } },
       updates: 0,
+      published: 0,
     });
   });
 
-  it.each([
-    ['a tag added', (arn: string) => aws.sm.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'owner', Value: 'payments' }] }))],
-    ['a tag removed', (arn: string) => aws.sm.send(new UntagResourceCommand({ SecretId: arn, TagKeys: ['keyroll:ssm-path'] }))],
-  ])('restarts nothing on a "Secret Synced" that wrote nothing after a settings change (%s) since the services started', async (what, settingsChange) => {
-    // Prepare: value, then service, then a change of settings only (it moves LastChangedDate).
-    const name = `settings/${what.replaceAll(' ', '-')}`;
-    const arn = await secretWithService(name, { mirrored: true });
-    await sleep(5);
-    await settingsChange(arn);
-    aws.endpoint.resetLog();
-
-    // Act
-    const out = await handler(envelope('keyroll', 'Secret Synced', confirmed(arn, name), inOneSecond()), context);
-
-    // Assess
-    expect({ out, updates: aws.endpoint.count('ecs.UpdateService') }).toMatchObject({
-      out: { outcome: 'redeployed', result: { restarted: [], skipped: [{ reason: 'already rolling with the new value' }] } },
-      updates: 0,
-    });
-  });
-
-  it('restarts the services started before a value change on a "Secret Synced" that wrote nothing', async () => {
-    // Prepare: a sync that wrote the parameters and crashed before publishing; the reconcile confirms them.
-    const arn = await secretWithService('valued/db', { mirrored: true });
-    await sleep(5);
-    await aws.sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: VALUE }));
-
-    // Act
-    const out = await handler(envelope('keyroll', 'Secret Synced', confirmed(arn, 'valued/db'), inOneSecond()), context);
-
-    // Assess
-    expect(out).toMatchObject({ outcome: 'redeployed', result: { restarted: [{ service: 'valued-db' }], skipped: [] } });
-  });
-
-  it('restarts a service started before a rotated value was created and skips one started after finishSecret', async () => {
-    // Prepare: createSecret stores the value as AWSPENDING; finishSecret moves AWSCURRENT to it later.
+  it('restarts a service started before a rotated value was created and skips one started after its parameters were written', async () => {
+    // Prepare: the value changes, the early service keeps running, a late one starts after sync wrote.
     const arn = await secretWithService('rotating/db', { mirrored: true });
     await sleep(5);
-    const pending = await aws.sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: VALUE, VersionStages: ['AWSPENDING'] }));
-    await sleep(5);
-    const previous = Object.entries(await readStages(arn)).find(([, stages]) => stages.includes('AWSCURRENT'))![0];
-    await aws.sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId, RemoveFromVersionId: previous }));
+    await aws.sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: VALUE }));
+    await mirror(arn);
     await sleep(5);
     await serviceUsing('rotating-db-late', arn);
 
     // Act
-    const out = await handler(envelope('keyroll', 'Secret Synced', confirmed(arn, 'rotating/db'), inOneSecond()), context);
+    const out = await handler(await synced(arn, 'rotating/db'), context);
 
     // Assess
     expect(out).toMatchObject({
@@ -261,12 +199,11 @@ describe('redeploy handler', () => {
       }),
     );
     await aws.ecs.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: 'billing-api', taskDefinition: td.taskDefinition!.taskDefinitionArn!, desiredCount: 1 }));
+    await sleep(5);
+    await aws.ssm.send(new PutParameterCommand({ Name: '/billing/prod/key', Value: 'new-key', Type: 'SecureString', Overwrite: true }));
 
     // Act
-    const out = await handler(
-      envelope('aws.ssm', 'Parameter Store Change', { operation: 'Update', name: '/billing/prod/key', type: 'SecureString' }, inOneSecond()),
-      context,
-    );
+    const out = await handler(envelope('aws.ssm', 'Parameter Store Change', { operation: 'Update', name: '/billing/prod/key', type: 'SecureString' }), context);
 
     // Assess
     expect(out).toMatchObject({ outcome: 'redeployed', result: { restarted: [{ service: 'billing-api' }] } });

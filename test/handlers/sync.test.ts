@@ -1,37 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { EventShapeError } from '../../src/errors.js';
 import type { SyncOutcome } from '../../src/sync/runSyncTrigger.js';
 import { captureOutput } from '../support/captureOutput.js';
 import { useTestAws, type TestAws } from '../support/endpoint.js';
+import { createManagedSecret } from '../support/sync.js';
 import { usePostgres } from '../support/postgres.js';
 import { registerRotation, rotateAndWait, rotationDeps, seedSecret, valueOf } from '../support/rotation.js';
 
 const SYNC_FUNCTION = 'keyroll-sync';
 const SAMPLE_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:email-worker/prod/db-Ab12Cd';
 
-// The sync function's routing, as /work/notes/sync-serverless.yml declares it for serverless.yml.
+// The sync function's routing, as serverless.yml declares it: Secrets Manager's own event for every AWSCURRENT move.
 const rules = [
-  { name: 'sync-secret-rotated', pattern: { source: ['keyroll'], 'detail-type': ['Secret Rotated'] }, target: SYNC_FUNCTION },
   {
-    name: 'sync-rotation-succeeded',
-    pattern: {
-      source: ['aws.secretsmanager'],
-      'detail-type': ['AWS Service Event via CloudTrail'],
-      detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: ['RotationSucceeded'] },
-    },
-    target: SYNC_FUNCTION,
-  },
-  {
-    name: 'sync-value-changes',
-    pattern: {
-      source: ['aws.secretsmanager'],
-      'detail-type': ['AWS API Call via CloudTrail'],
-      detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: ['PutSecretValue', 'UpdateSecretVersionStage', 'UpdateSecret'] },
-    },
+    name: 'sync-secret-label-updated',
+    pattern: { source: ['aws.secretsmanager'], 'detail-type': ['Secret Label Updated'], detail: { labelUpdated: ['AWSCURRENT'] } },
     target: SYNC_FUNCTION,
   },
 ];
@@ -48,21 +35,21 @@ const context = () => ({
 });
 
 /** A sample event from events/, naming `arn` instead of the sample's secret. */
-const sampleFor = (file: string, arn: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8').replaceAll(SAMPLE_ARN, arn));
+const SAMPLE_VERSION = '0b6f3f2e-58a1-4c9b-9d57-3e2f1a7c8d90';
+/** A sample event from events/, naming `arn` (and `versionId`, for samples that name a version) instead of the sample's. */
+const sampleFor = (file: string, arn: string, versionId = SAMPLE_VERSION): unknown =>
+  JSON.parse(readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8').replaceAll(SAMPLE_ARN, arn).replaceAll(SAMPLE_VERSION, versionId));
+const currentVersionOf = async (t: TestAws, arn: string) =>
+  Object.entries((await t.sm.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages!).find(([, s]) => s.includes('AWSCURRENT'))![0];
 
-async function createManaged(t: TestAws, tags: Record<string, string> = {}) {
-  const password = newPassword();
-  const path = `/kr-handler/${unique()}/db`;
-  const out = await t.sm.send(
-    new CreateSecretCommand({
-      Name: `kr-handler-${unique()}`,
-      SecretString: JSON.stringify({ engine: 'postgres', host: 'db.internal', username: 'app', password }),
-      Tags: Object.entries({ 'keyroll:ssm-path': path, ...tags }).map(([Key, Value]) => ({ Key, Value })),
-    }),
-  );
-  return { arn: out.ARN!, path, password };
-}
+const createManaged = (t: TestAws, tags: Record<string, string> = {}) =>
+  createManagedSecret(t, { prefix: 'handler', tags, value: undefined }).then(async (m) => {
+    // The value the samples' tests expect: user app on db.internal.
+    const password = newPassword();
+    await t.sm.send(new PutSecretValueCommand({ SecretId: m.arn, SecretString: JSON.stringify({ engine: 'postgres', host: 'db.internal', username: 'app', password }) }));
+    await t.endpoint.idle(30_000);
+    return { ...m, password };
+  });
 
 async function parametersUnder(t: TestAws, path: string): Promise<Record<string, string>> {
   const out = await t.ssm.send(new GetParametersByPathCommand({ Path: path, WithDecryption: true, MaxResults: 10 }));
@@ -92,6 +79,7 @@ describe('sync handler', () => {
     // Prepare
     const path = `/kr-handler/${unique()}/db`;
     const secret = await seedSecret(aws, { tags: [{ Key: 'keyroll:ssm-path', Value: path }] });
+    await aws.endpoint.idle(30_000);
 
     // Act
     const token = await rotateAndWait(aws, secret.arn);
@@ -117,26 +105,35 @@ describe('sync handler', () => {
     }
   });
 
-  it('makes no PutParameter call when the "Secret Rotated" event is replayed', async () => {
+  it('syncs once per rotation: one invocation, one "Secret Synced", and none for the replay of its event but the confirmation', async () => {
     // Prepare
     const path = `/kr-handler/${unique()}/db`;
     const secret = await seedSecret(aws, { tags: [{ Key: 'keyroll:ssm-path', Value: path }] });
-    await rotateAndWait(aws, secret.arn);
     await aws.endpoint.idle(30_000);
-    const rotated = aws.endpoint.eventBridge.events.find(
-      (e) => e['detail-type'] === 'Secret Rotated' && (e.detail as { secretArn: string }).secretArn === secret.arn,
-    );
-    aws.endpoint.resetLog();
+    const before = aws.endpoint.lambdas.invocations.filter((i) => i.functionName === SYNC_FUNCTION).length;
 
     // Act
-    const outcome = await handler(rotated, context());
+    const token = await rotateAndWait(aws, secret.arn);
+    await aws.endpoint.idle(30_000);
+    const labelUpdated = aws.endpoint.eventBridge.events.filter(
+      (e) => e['detail-type'] === 'Secret Label Updated' && (e.detail as { versionId: string }).versionId === token,
+    );
+    aws.endpoint.resetLog();
+    const replay = await handler(labelUpdated[0], context());
 
     // Assess
-    expect(outcome).toMatchObject({ kind: 'secret', result: { status: 'in-sync', written: [] } });
+    const syncs = aws.endpoint.lambdas.invocations.filter((i) => i.functionName === SYNC_FUNCTION).length - before;
+    const synced = aws.endpoint.eventBridge.events.filter((e) => e['detail-type'] === 'Secret Synced' && (e.detail as { secretArn: string }).secretArn === secret.arn);
+    expect({ labelUpdated: labelUpdated.length, syncs, versions: synced.map((e) => (e.detail as { versionId: string }).versionId).slice(0, 2) }).toEqual({
+      labelUpdated: 1,
+      syncs: 1,
+      versions: [expect.any(String), token],
+    });
+    expect(replay).toMatchObject({ kind: 'secret', result: { status: 'in-sync', written: [] } });
     expect(aws.endpoint.count('ssm.PutParameter')).toBe(0);
   });
 
-  it('carries a value put by hand into the parameters through CloudTrail', async () => {
+  it('carries a value put by hand into the parameters through Secret Label Updated', async () => {
     // Prepare
     const secret = await createManaged(aws);
     const password = newPassword();
@@ -151,17 +148,18 @@ describe('sync handler', () => {
     expect((await parametersUnder(aws, secret.path)).password).toBe(password);
   });
 
-  it.each(['sync-secret-rotated.json', 'sync-rotation-succeeded.json', 'sync-put-secret-value.json', 'sync-update-secret-version-stage.json'])(
+  it.each(['sync-secret-label-updated.json', 'sync-secret-rotated.json', 'sync-rotation-succeeded.json', 'sync-put-secret-value.json', 'sync-update-secret-version-stage.json'])(
     'mirrors the secret named by the sample event %s',
     async (file) => {
       // Prepare
       const secret = await createManaged(aws);
 
       // Act
-      const outcome = await handler(sampleFor(file, secret.arn), context());
+      const outcome = await handler(sampleFor(file, secret.arn, await currentVersionOf(aws, secret.arn)), context());
 
       // Assess
-      expect(outcome).toMatchObject({ kind: 'secret', result: { secretArn: secret.arn, status: 'repaired' } });
+      // The value was already mirrored once on its own Secret Label Updated: the sample finds it in sync.
+      expect(outcome).toMatchObject({ kind: 'secret', result: { secretArn: secret.arn, status: expect.stringMatching(/^(in-sync|repaired)$/) } });
       expect((await parametersUnder(aws, secret.path)).password).toBe(secret.password);
     },
   );
@@ -176,7 +174,7 @@ describe('sync handler', () => {
     // Assess
     expect(outcome.kind).toBe('reconcile');
     const entry = outcome.kind === 'reconcile' ? outcome.report.secrets.find((e) => e.secretArn === secret.arn) : undefined;
-    expect(entry).toMatchObject({ status: 'repaired' });
+    expect(entry).toMatchObject({ status: expect.stringMatching(/^(in-sync|repaired)$/) });
     expect(output.capture!.text()).toContain('"message":"reconcile finished"');
   });
 

@@ -154,7 +154,7 @@ describe('npm run aws', () => {
       pattern: JSON.parse(rules.Rules?.[0]?.EventPattern ?? '{}'),
       target: targets.Targets?.[0]?.Arn,
     }).toEqual({
-      pattern: { source: ['keyroll'], 'detail-type': ['Secret Rotated'] },
+      pattern: { source: ['aws.secretsmanager'], 'detail-type': ['Secret Label Updated'], detail: { labelUpdated: ['AWSCURRENT'] } },
       target: 'arn:aws:lambda:us-east-1:000000000000:function:keyroll-local-sync',
     });
   });

@@ -10,6 +10,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestAws, useTestAws, type TestAws } from '../support/endpoint.js';
 import { createEcsClient } from '../../src/aws.js';
+import { createRateLimiter } from '../../src/rateLimiter.js';
 import type { Change } from '../../src/redeploy/change.js';
 import type { RedeployDeps, RedeploySettings } from '../../src/redeploy/deps.js';
 import { ClusterNotFoundError, RedeployDiscoveryError } from '../../src/redeploy/errors.js';
@@ -44,6 +45,7 @@ function depsFor(t: TestAws, settings: Partial<RedeploySettings>, cache: TaskDef
     ecs: t.ecs,
     eventBridge: t.events,
     taskDefinitionCache: cache,
+    pacing: { reads: createRateLimiter(10_000), updates: createRateLimiter(10_000) },
     settings: { clusters: [], concurrency: 5, wait: false, waitTimeoutMs: 5_000, pollIntervalMs: 20, dryRun: false, eventBusName: 'default', ...settings },
   };
 }
@@ -232,11 +234,30 @@ describe('redeployForChange on the 2-cluster, 30-service topology', () => {
         parameters: ['/app/db/password', '/app/db/url'],
         versionId: 'v-new',
         dryRun: false,
+        counts: { restarted: first.restarted.length, skipped: first.skipped.length, failed: 0 },
+        truncated: false,
         restarted: first.restarted,
         skipped: first.skipped,
         failed: [],
       },
       resources: [SECRET],
+    });
+  });
+
+  it('publishes nothing when the same change restarts nothing and nothing fails', async () => {
+    // Prepare
+    captured.length = 0;
+
+    // Act
+    const second = await redeployForChange(deps, changeAt(changedAt));
+    await aws.endpoint.idle();
+
+    // Assess
+    expect({ restarted: second.restarted.length, failed: second.failed.length, published: second.published, events: captured.length }).toEqual({
+      restarted: 0,
+      failed: 0,
+      published: false,
+      events: 0,
     });
   });
 

@@ -7,7 +7,10 @@ import {
   PutSecretValueCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { DescribeParametersCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { useTestAws } from '../support/endpoint.js';
+import { createManagedSecret, DEFAULT_MIRROR_RULES, syncDepsFor } from '../support/sync.js';
+import { syncSecret } from '../../src/sync/syncSecret.js';
 import { uniqueName } from '../support/postgres.js';
 import { EventShapeError } from '../../src/errors.js';
 import { RedeployInputError } from '../../src/redeploy/errors.js';
@@ -40,21 +43,6 @@ const parameterEvent = (detail: Record<string, unknown>): EventBridgeEnvelope =>
 });
 
 describe('resolveChange', () => {
-  it('turns an Update under a prefix into a change of that parameter at the end of the event second', async () => {
-    // Act
-    const resolved = await resolveChange(deps(['/billing']), parameterEvent({ operation: 'Update', name: '/billing/prod/key', type: 'SecureString' }));
-
-    // Assess
-    expect(resolved).toEqual({
-      change: {
-        parameterNames: ['/billing/prod/key'],
-        changedAt: new Date('2026-01-15T11:20:31.999Z'),
-        region: 'us-east-1',
-        accountId: '123456789012',
-      },
-    });
-  });
-
   it('ignores a parameter outside the prefixes', async () => {
     // Act
     const resolved = await resolveChange(deps(['/billing']), parameterEvent({ operation: 'Update', name: '/billing2/key', type: 'String' }));
@@ -79,17 +67,6 @@ describe('resolveChange', () => {
     expect(resolved).toEqual({ ignored: 'parameter /billing/key: operation Delete is not a value update' });
   });
 
-  it("ignores a parameter keyroll's sync wrote, whose secret's Secret Synced redeploys", async () => {
-    // Prepare
-    const description = 'keyroll: secret arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf version v2';
-
-    // Act
-    const resolved = await resolveChange(deps(['/app']), parameterEvent({ operation: 'Update', name: '/app/db/password', type: 'SecureString', description }));
-
-    // Assess
-    expect('ignored' in resolved && resolved.ignored).toMatch(/is mirrored by keyroll/);
-  });
-
   it('refuses an event of another source, naming source and detail-type', async () => {
     // Prepare
     const event = { ...parameterEvent({}), source: 'aws.ecs', 'detail-type': 'ECS Service Action' };
@@ -99,7 +76,7 @@ describe('resolveChange', () => {
 
     // Assess
     await expect(act).rejects.toThrow(new EventShapeError(
-      'redeploy: unsupported event: source "aws.ecs", detail-type "ECS Service Action"; expected keyroll "Secret Synced", keyroll "Secret Rotated" or aws.ssm "Parameter Store Change"',
+      'redeploy: unsupported event: source "aws.ecs", detail-type "ECS Service Action"; expected keyroll "Secret Synced" or "Secret Rotated", aws.secretsmanager "Secret Label Updated" or aws.ssm "Parameter Store Change"',
     ));
   });
 
@@ -115,77 +92,170 @@ describe('resolveChange', () => {
   });
 });
 
-describe('resolveChange of a "Secret Synced"', () => {
+describe('resolveChange reads the change from Secrets Manager and SSM, not from the event', () => {
   const aws = useTestAws();
-  const awsDeps = (): RedeployEventDeps => ({ ...deps([]), secretsManager: aws.sm });
+  const awsDeps = (ssmPathPrefixes: string[] = []): RedeployEventDeps => ({
+    ...deps(ssmPathPrefixes),
+    secretsManager: aws.sm,
+    ssm: aws.ssm,
+    settings: { ...deps(ssmPathPrefixes).settings, mirrorRules: DEFAULT_MIRROR_RULES },
+  });
+  const currentVersionOf = async (arn: string) =>
+    Object.entries((await aws.sm.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages!).find(([, s]) => s.includes('AWSCURRENT'))![0];
 
-  const syncedEvent = (secretArn: string, written: string[]): EventBridgeEnvelope => ({
+  const keyrollEvent = (detailType: string, detail: Record<string, unknown>): EventBridgeEnvelope => ({
     ...parameterEvent({}),
     source: 'keyroll',
-    'detail-type': 'Secret Synced',
-    detail: { secretArn, versionId: 'v1', parameters: ['/app/db/password'], written, unchanged: written.length ? [] : ['/app/db/password'] },
+    'detail-type': detailType,
+    // A caller-set time far in the future: it must never be the change time.
+    time: '2099-01-01T00:00:00Z',
+    detail,
   });
+  const syncedEvent = (secretArn: string, versionId: string, parameters: string[] = ['/team-b/prod/db/url']) =>
+    keyrollEvent('Secret Synced', { secretArn, versionId, parameters, written: parameters, unchanged: [] });
+  const rotatedEvent = (secretArn: string, versionId: string) =>
+    keyrollEvent('Secret Rotated', { secretArn, name: 'x', versionId, previousVersionId: null, strategy: 'single-user', rotatedAt: '2099-01-01T00:00:00.000Z' });
 
-  async function secretWithSecondValue(): Promise<string> {
-    const arn = (await aws.sm.send(new CreateSecretCommand({ Name: uniqueName('synced'), SecretString: '{"v":1}' }))).ARN!;
-    await sleep(5);
-    await aws.sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: '{"v":2}' }));
-    return arn;
+  async function mirroredSecret() {
+    const secret = await createManagedSecret(aws, { prefix: 'redeploy' });
+    await syncSecret(syncDepsFor(aws), secret.arn, { publish: 'never' });
+    return secret;
   }
 
-  it('takes a sync that wrote nothing to change when the AWSCURRENT value was created, not when a tag changed', async () => {
-    // Prepare: a tag added after the value moves LastChangedDate, not the value's creation date.
-    const arn = await secretWithSecondValue();
-    const valueCreated = (await aws.sm.send(new GetSecretValueCommand({ SecretId: arn }))).CreatedDate!;
-    await sleep(5);
-    await aws.sm.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'touched', Value: 'yes' }] }));
-    const lastChanged = (await aws.sm.send(new DescribeSecretCommand({ SecretId: arn }))).LastChangedDate!;
-
-    // Act
-    const resolved = await resolveChange(awsDeps(), syncedEvent(arn, []));
-
-    // Assess
-    expect(lastChanged.getTime()).toBeGreaterThan(valueCreated.getTime());
-    expect('change' in resolved && resolved.change.changedAt).toEqual(valueCreated);
-  });
-
-  it('reads the versions with one ListSecretVersionIds and no DescribeSecret', async () => {
+  it('takes a mirrored secret\'s own parameters, and the time SSM says they were written', async () => {
     // Prepare
-    const arn = await secretWithSecondValue();
-    aws.endpoint.resetLog();
+    const secret = await mirroredSecret();
+    const versionId = await currentVersionOf(secret.arn);
+    const written = await aws.ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Path', Values: [secret.path] }] }));
+    const latest = Math.max(...written.Parameters!.map((p) => p.LastModifiedDate!.getTime()));
 
-    // Act
-    await resolveChange(awsDeps(), syncedEvent(arn, []));
-
-    // Assess
-    expect(aws.endpoint.requestLog.map((r) => `${r.service}.${r.operation}`)).toEqual(['secretsmanager.ListSecretVersionIds']);
-  });
-
-  it('takes a sync that wrote parameters to change at the end of the event second, reading no secret', async () => {
-    // Prepare
-    const arn = await secretWithSecondValue();
-    aws.endpoint.resetLog();
-
-    // Act
-    const resolved = await resolveChange(awsDeps(), syncedEvent(arn, ['/app/db/password']));
+    // Act: the event claims another team's parameter and a time of its own.
+    const resolved = await resolveChange(awsDeps(), syncedEvent(secret.arn, versionId));
 
     // Assess
-    expect({ changedAt: 'change' in resolved && resolved.change.changedAt, calls: aws.endpoint.count('secretsmanager') }).toEqual({
-      changedAt: new Date('2026-01-15T11:20:31.999Z'),
-      calls: 0,
+    expect('change' in resolved && resolved.change).toMatchObject({
+      secretArn: secret.arn,
+      versionId,
+      parameterNames: ['username', 'password', 'host', 'port', 'dbname', 'url'].map((k) => `${secret.path}/${k}`),
+      changedAt: new Date(latest),
     });
   });
 
-  it('refuses with RedeployInputError naming the secret when its versions cannot be listed', async () => {
+  it('costs one DescribeSecret and one DescribeParameters for a "Secret Synced"', async () => {
     // Prepare
-    const arn = `arn:aws:secretsmanager:us-east-1:000000000000:secret:${uniqueName('gone')}-AbCdEf`;
+    const secret = await mirroredSecret();
+    const versionId = await currentVersionOf(secret.arn);
+    aws.endpoint.resetLog();
 
     // Act
-    const act = resolveChange(awsDeps(), syncedEvent(arn, []));
+    await resolveChange(awsDeps(), syncedEvent(secret.arn, versionId));
+
+    // Assess
+    expect(aws.endpoint.requestLog.map((r) => `${r.service}.${r.operation}`)).toEqual(['secretsmanager.DescribeSecret', 'ssm.DescribeParameters']);
+  });
+
+  it.each([
+    ['an unknown secret', async () => ({ arn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${uniqueName('gone')}-AbCdEf`, version: 'v1' }), /does not exist/],
+    [
+      'a secret that is not mirrored',
+      async () => {
+        const arn = (await aws.sm.send(new CreateSecretCommand({ Name: uniqueName('plain'), SecretString: '{"v":1}' }))).ARN!;
+        return { arn, version: await currentVersionOf(arn) };
+      },
+      /is not mirrored/,
+    ],
+    [
+      'a version that is no longer current (a replay)',
+      async () => {
+        const secret = await mirroredSecret();
+        const old = await currentVersionOf(secret.arn);
+        await aws.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: JSON.stringify({ engine: 'postgres', host: 'h', username: 'u', password: 'another-one-1' }) }));
+        return { arn: secret.arn, version: old };
+      },
+      /a newer change supersedes it/,
+    ],
+    [
+      'a mirrored secret none of whose parameters keyroll wrote for it',
+      async () => {
+        const secret = await createManagedSecret(aws, { prefix: 'redeploy' });
+        await aws.ssm.send(new PutParameterCommand({ Name: `${secret.path}/url`, Value: 'postgresql://elsewhere', Type: 'SecureString', Description: 'team B' }));
+        return { arn: secret.arn, version: await currentVersionOf(secret.arn) };
+      },
+      /no parameter under .* was written by keyroll for secret/,
+    ],
+  ])('restarts nothing for a "Secret Synced" naming %s', async (_label, prepare, reason) => {
+    // Prepare
+    const { arn, version } = await prepare();
+
+    // Act
+    const resolved = await resolveChange(awsDeps(), syncedEvent(arn, version));
+
+    // Assess
+    expect('ignored' in resolved && resolved.ignored).toMatch(reason);
+  });
+
+  it('takes a "Secret Rotated" of an unmirrored secret to change when its AWSCURRENT value was created, not when a tag changed', async () => {
+    // Prepare: a tag added after the value moves LastChangedDate, not the value's creation date.
+    const arn = (await aws.sm.send(new CreateSecretCommand({ Name: uniqueName('rotated'), SecretString: '{"v":1}' }))).ARN!;
+    await sleep(5);
+    await aws.sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: '{"v":2}' }));
+    const valueCreated = (await aws.sm.send(new GetSecretValueCommand({ SecretId: arn }))).CreatedDate!;
+    await sleep(5);
+    await aws.sm.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'touched', Value: 'yes' }] }));
+
+    // Act
+    const resolved = await resolveChange(awsDeps(), rotatedEvent(arn, await currentVersionOf(arn)));
+
+    // Assess
+    expect('change' in resolved && resolved.change).toMatchObject({ secretArn: arn, parameterNames: [], changedAt: valueCreated });
+  });
+
+  it('leaves the "Secret Rotated" of a mirrored secret to its "Secret Synced"', async () => {
+    // Prepare
+    const secret = await mirroredSecret();
+
+    // Act
+    const resolved = await resolveChange(awsDeps(), rotatedEvent(secret.arn, await currentVersionOf(secret.arn)));
+
+    // Assess
+    expect('ignored' in resolved && resolved.ignored).toMatch(/its "Secret Synced" redeploys/);
+  });
+
+  it('turns an Update under a prefix into a change of that parameter at the time SSM says it was written', async () => {
+    // Prepare
+    const name = `/billing/${uniqueName('key')}`;
+    await aws.ssm.send(new PutParameterCommand({ Name: name, Value: 'v', Type: 'String' }));
+    const [meta] = (await aws.ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Values: [name] }] }))).Parameters!;
+
+    // Act
+    const resolved = await resolveChange(awsDeps(['/billing']), parameterEvent({ operation: 'Update', name, type: 'String' }));
+
+    // Assess
+    expect(resolved).toEqual({ change: { parameterNames: [name], changedAt: meta!.LastModifiedDate, region: 'us-east-1', accountId: '123456789012' } });
+  });
+
+  it("ignores a parameter keyroll's sync wrote, whose secret's Secret Synced redeploys", async () => {
+    // Prepare
+    const secret = await mirroredSecret();
+
+    // Act
+    const resolved = await resolveChange(awsDeps(['/kr']), parameterEvent({ operation: 'Update', name: `${secret.path}/password`, type: 'SecureString' }));
+
+    // Assess
+    expect('ignored' in resolved && resolved.ignored).toMatch(/is mirrored by keyroll/);
+  });
+
+  it('refuses with RedeployInputError naming the secret when Secrets Manager cannot be read', async () => {
+    // Prepare
+    const arn = `arn:aws:secretsmanager:us-east-1:000000000000:secret:${uniqueName('denied')}-AbCdEf`;
+    aws.endpoint.injectFault({ operation: 'secretsmanager.DescribeSecret', nth: 1, errorType: 'AccessDeniedException' });
+
+    // Act
+    const act = resolveChange(awsDeps(), syncedEvent(arn, 'v1'));
 
     // Assess
     await expect(act).rejects.toThrow(RedeployInputError);
-    await expect(act).rejects.toThrow(`secret ${arn}: cannot list its versions`);
+    aws.endpoint.clearFaults();
   });
 });
 

@@ -2,6 +2,7 @@ import { afterEach } from 'vitest';
 import { CreateClusterCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { AwsEndpointOptions } from '../../local/aws/server.js';
+import type { EventEnvelope } from '../../local/aws/types.js';
 import { startTestAws, type TestAws } from './endpoint.js';
 
 /**
@@ -73,4 +74,19 @@ export async function createClusterWithApp(ecs: ECSClient, clusterName: string):
 /** A secret's version stages by version id, as DescribeSecret answers them (empty when it has none). */
 export async function readVersionStages(aws: TestAws, secretId: string): Promise<Record<string, string[]>> {
   return (await aws.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
+}
+
+/** The "Secret Label Updated" detail Secrets Manager sends: the label and the version it moved to. */
+export interface LabelUpdate {
+  name: string;
+  labelUpdated: string;
+  versionId: string;
+}
+
+/** The "Secret Label Updated" events the endpoint put on its bus about one secret (by ARN), in order. */
+export function labelUpdatesOf(aws: TestAws, secretArn: string): Array<EventEnvelope & { detail: LabelUpdate }> {
+  return aws.endpoint.eventBridge.events.filter(
+    (e): e is EventEnvelope & { detail: LabelUpdate } =>
+      e.source === 'aws.secretsmanager' && e['detail-type'] === 'Secret Label Updated' && e.resources.includes(secretArn),
+  );
 }

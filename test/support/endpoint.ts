@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startAwsEndpoint, type AwsEndpoint, type AwsEndpointOptions } from '../../local/aws/server.js';
@@ -51,4 +52,9 @@ export function createTestRdsClient(endpoint: AwsEndpoint, maxAttempts = 3): RDS
 /** An SQS client (AWS JSON 1.0) for a test endpoint. */
 export function createTestSqsClient(endpoint: AwsEndpoint, maxAttempts = 3): SQSClient {
   return new SQSClient({ endpoint: endpoint.url, region: endpoint.region, maxAttempts });
+}
+
+/** A Lambda client (REST-JSON) for a test endpoint: its Invoke reaches `endpoint.lambdas`. */
+export function createTestLambdaClient(endpoint: AwsEndpoint, maxAttempts = 3): LambdaClient {
+  return new LambdaClient({ endpoint: endpoint.url, region: endpoint.region, maxAttempts });
 }

@@ -7,9 +7,10 @@ import { createLoginRole, credentialsFor, uniqueName, usePostgres, withAdmin, ty
 import { createPostgresGateway, type PostgresGateway } from '../../src/postgres/gateway.js';
 import type { RotationDeps } from '../../src/rotation/deps.js';
 import { runRotationStep } from '../../src/rotation/rotate.js';
-import { RotationEventSchema, ROTATION_STEPS } from '../../src/events.js';
+import { RotateFunctionEventSchema, ROTATION_STEPS } from '../../src/events.js';
+import { handleRotateEvent } from '../../src/rotation/handleRotateEvent.js';
 import { DEFAULT_EXCLUDE_CHARACTERS } from '../../src/config.js';
-import { TAG_MASTER } from '../../src/tags.js';
+import { TAG_MASTER, TAG_SSM_PATH } from '../../src/tags.js';
 import type { SessionDeps } from '../../src/postgres/session.js';
 
 export const ROTATION_FUNCTION = 'keyroll-rotate';
@@ -28,7 +29,9 @@ export function rotationDeps(aws: TestAws, beforeStatement?: SessionDeps['before
 
 /** Registers the rotation function on the endpoint as an in-process Lambda running the domain code with `deps`. */
 export function registerRotation(aws: TestAws, deps: RotationDeps): void {
-  aws.endpoint.lambdas.register(ROTATION_FUNCTION, (event) => runRotationStep(deps, RotationEventSchema.parse(event)));
+  aws.endpoint.lambdas.register(ROTATION_FUNCTION, (event) =>
+    handleRotateEvent(deps, RotateFunctionEventSchema.parse(event), { functionArn: rotationLambdaArn(aws) }),
+  );
 }
 
 export interface SeededSecret {
@@ -66,7 +69,9 @@ export async function seedSecret(
     );
     master = { arn: m.ARN!, role: masterRole };
   }
-  const name = options.name ?? uniqueName('secret');
+  // A mirrored secret is named after its path, the binding the default rule (SSM_PATH_PREFIX "/") accepts.
+  const ssmPath = options.tags?.find((t) => t.Key === TAG_SSM_PATH)?.Value;
+  const name = options.name ?? (ssmPath?.startsWith('/') ? ssmPath.slice(1) : uniqueName('secret'));
   const created = await aws.sm.send(
     new CreateSecretCommand({
       Name: name,

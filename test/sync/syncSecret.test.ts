@@ -251,7 +251,7 @@ describe('syncSecret', () => {
     aws.endpoint.resetLog();
 
     // Act
-    const err = await syncSecret(depsFor(aws), secret.arn).catch((e: unknown) => e as Error);
+    const err = (await syncSecret(depsFor(aws), secret.arn).catch((e: unknown) => e)) as Error;
 
     // Assess
     expect(err).toBeInstanceOf(ParameterOwnershipError);

@@ -92,14 +92,15 @@ describe('an operation the endpoint does not emulate', () => {
     expect(aws.endpoint.requestLog.slice(before)).toEqual([expect.objectContaining({ service: 'sts', operation: 'AssumeRole', outcome: 'InvalidAction' })]);
   });
 
-  it('answers a request that is neither AWS JSON nor AWS Query with a message saying what it expects', async () => {
+  it('answers a request that is neither AWS JSON, AWS Query nor Lambda Invoke with a message saying what it expects', async () => {
     // Act
     const res = await fetch(`${aws.endpoint.url}/some/path`, { method: 'PUT', body: 'x' });
 
     // Assess
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toBe(
-      "PUT /some/path is not an AWS request keyroll's local endpoint understands: expected a POST with an X-Amz-Target header (AWS JSON) or a form-encoded body with an Action (AWS Query)",
+      "PUT /some/path is not an AWS request keyroll's local endpoint understands: expected a POST with an X-Amz-Target header (AWS JSON), " +
+        'a form-encoded body with an Action (AWS Query) or a POST to /2015-03-31/functions/{FunctionName}/invocations (Lambda Invoke)',
     );
   });
 
