@@ -9,7 +9,10 @@ import type { Bench } from './types.js';
  * and writes each result to bench/results/<name>.json with the machine and time.
  */
 const registry: Record<string, () => Promise<{ run: Bench }>> = {
-  syncReconcile: () => import('./syncReconcile.js'),
+  pipeline: () => import('./pipeline.js'),
+  steadyState: () => import('./steadyState.js'),
+  fullDrift: () => import('./fullDrift.js'),
+  fleetRedeploy: () => import('./fleetRedeploy.js'),
   redeployDiscovery: () => import('./redeployDiscovery.js'),
   rotation: () => import('./rotation.js'),
   bundleSize: () => import('./bundleSize.js'),

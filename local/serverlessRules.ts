@@ -496,3 +496,48 @@ export async function fireScheduledRule(
 ): Promise<unknown> {
   return deps.invoke(rule.target, scheduledEventFor(rule, deps));
 }
+
+/** A function of serverless.yml as Lambda would run it: name, timeout, memory and environment (provider's and its own, resolved). */
+export interface ServerlessFunction {
+  key: string;
+  deployedName: string;
+  /** `src/handlers/rotate.handler`. */
+  handler: string;
+  timeoutSeconds: number;
+  memoryMiB: number;
+  reservedConcurrency: number | undefined;
+  /** Plain string values only: CloudFormation intrinsics (which need a deploy) are left out. */
+  environment: Record<string, string>;
+}
+
+/**
+ * The functions of serverless.yml with what a Lambda host needs to run their bundles as deployed.
+ * @throws ServerlessRulesError as rulesFromServerless does.
+ */
+export function functionsFromServerless(serverlessYml: string | object, options: ServerlessRulesOptions = {}): ServerlessFunction[] {
+  const model = loadServerless(serverlessYml, options);
+  const provider = (valueAt(model.doc, 'provider') ?? {}) as Json;
+  const plainEnv = (raw: unknown, where: string): Record<string, string> => {
+    const resolved = model.resolver.resolve(raw ?? {}, where);
+    if (!isObject(resolved)) return {};
+    return Object.fromEntries(Object.entries(resolved).flatMap(([k, v]) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? [[k, String(v)]] : [])));
+  };
+  const number = (v: unknown, fallback: number) => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : fallback);
+  const providerEnv = plainEnv(provider['environment'], 'provider.environment');
+  const providerTimeout = number(model.resolver.resolve(provider['timeout'], 'provider.timeout'), 6);
+  const providerMemory = number(model.resolver.resolve(provider['memorySize'], 'provider.memorySize'), 1024);
+  const raw = (model.doc['functions'] ?? {}) as Json;
+  return model.functions.map((f) => {
+    const fn = raw[f.key] as Json;
+    const reserved = model.resolver.resolve(fn['reservedConcurrency'], `functions.${f.key}.reservedConcurrency`);
+    return {
+      key: f.key,
+      deployedName: f.deployedName,
+      handler: String(model.resolver.resolve(fn['handler'], `functions.${f.key}.handler`)),
+      timeoutSeconds: number(model.resolver.resolve(fn['timeout'], `functions.${f.key}.timeout`), providerTimeout),
+      memoryMiB: number(model.resolver.resolve(fn['memorySize'], `functions.${f.key}.memorySize`), providerMemory),
+      reservedConcurrency: typeof reserved === 'number' ? reserved : undefined,
+      environment: { ...providerEnv, ...plainEnv(fn['environment'], `functions.${f.key}.environment`) },
+    };
+  });
+}

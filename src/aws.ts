@@ -29,6 +29,14 @@ export const createSsmClient = (o: ClientOptions = {}) => new SSMClient(common(o
 export const createEcsClient = (o: ClientOptions = {}) => new ECSClient(common(o));
 export const createEventBridgeClient = (o: ClientOptions = {}) => new EventBridgeClient(common(o));
 export const createLambdaClient = (o: ClientOptions = {}) => new LambdaClient(common(o));
+/**
+ * An RDS client, built on first use and loaded lazily: only a rotation through an RDS-managed
+ * master needs it, so no cold start pays for the module.
+ */
+export function createLazyRdsClient(o: ClientOptions = {}): () => Promise<import('@aws-sdk/client-rds').RDSClient> {
+  let client: Promise<import('@aws-sdk/client-rds').RDSClient> | undefined;
+  return () => (client ??= import('@aws-sdk/client-rds').then((m) => new m.RDSClient(common(o))));
+}
 
 /** Splits a list into consecutive slices of at most `size` items, for AWS APIs' per-call limits. */
 export function chunkList<T>(items: readonly T[], size: number): T[][] {

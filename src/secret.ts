@@ -23,13 +23,18 @@ const nonEmpty = (key: string) =>
 
 const PORT_MESSAGE = '"port" must be a whole number from 1 to 65535';
 
+/** The engines AWS's PostgreSQL rotation functions accept, and so keyroll. */
+export const ENGINES = ['postgres', 'aurora-postgresql'] as const;
+
 /**
- * The SecretString JSON, compatible with AWS's own PostgreSQL rotation functions.
- * Unknown keys pass through untouched (looseObject) so apps keep their extras.
+ * The SecretString JSON, read as AWS's own PostgreSQL rotation functions read it, so a secret moves
+ * between them and keyroll unchanged: `engine` postgres or aurora-postgresql; `port` a number or a
+ * string of digits (default 5432); `dbname` absent or null for `postgres`; `ssl` any JSON value
+ * (see sslModeOf). Unknown keys pass through untouched (looseObject) so apps keep their extras.
  * Every issue carries its own message: none depends on a zod locale being configured.
  */
 export const PostgresSecretSchema = z.looseObject({
-  engine: z.literal('postgres', { error: (i) => `"engine" must be "postgres", found ${describe(i.input)}` }),
+  engine: z.enum(ENGINES, { error: (i) => `"engine" must be one of ${ENGINES.join(', ')}, found ${describe(i.input)}` }),
   host: nonEmpty('host'),
   port: z
     .optional(
@@ -38,9 +43,10 @@ export const PostgresSecretSchema = z.looseObject({
     .check(z.refine((p) => p === undefined || (Number.isInteger(Number(p)) && Number(p) >= 1 && Number(p) <= 65535), { error: PORT_MESSAGE })),
   username: nonEmpty('username'),
   password: nonEmpty('password'),
-  dbname: z.optional(z.string({ error: '"dbname" must be a string' }).check(z.minLength(1))),
+  dbname: z.optional(z.nullable(z.string({ error: '"dbname" must be a string' }).check(z.minLength(1, { error: '"dbname" must not be empty' })))),
   masterarn: z.optional(z.string({ error: '"masterarn" must be a secret ARN' }).check(z.minLength(1))),
-  ssl: z.optional(z.union([z.boolean(), z.enum(['true', 'false'])], { error: '"ssl" must be true or false' })),
+  // Any value, as the templates take it: true/false (or "true"/"false" in any case) decide, anything else means "try TLS".
+  ssl: z.optional(z.unknown()),
   sslmode: z.optional(z.enum(SSL_MODES, { error: `"sslmode" must be one of ${SSL_MODES.join(', ')}` })),
 });
 
@@ -94,18 +100,21 @@ export function parseSecretString(secretString: string | undefined, ref: SecretR
 
 /** Port as a number, defaulting to 5432. */
 export const portOf = (s: PostgresSecret): number => (s.port === undefined ? 5432 : Number(s.port));
-/** Database name, defaulting to `postgres`. */
+/** Database name, defaulting to `postgres` (also for `null`, as AWS's multi-user template reads it). */
 export const dbnameOf = (s: PostgresSecret): string => s.dbname ?? 'postgres';
 
 /**
- * Effective TLS mode of a secret. `ssl` absent and no `sslmode` → `prefer` (try TLS, fall
- * back to plaintext only if the server has none); `ssl: false` → `disable`; `ssl: true` →
- * `require`; `sslmode` wins over `ssl`.
+ * Effective TLS mode of a secret. `sslmode` wins. Else `ssl`, read as AWS's rotation templates read
+ * it: `true` or "true" (any case) → `verify-full` (the templates verify the certificate and the host
+ * name); `false` or "false" (any case) → `disable`; absent or anything else ("yes", 1, null) →
+ * `prefer` (try TLS, fall back to plaintext only if the server offers none, as the templates fall back).
  */
-export function sslModeOf(s: PostgresSecret): SslMode {
+export function sslModeOf(s: Pick<PostgresSecret, 'ssl' | 'sslmode'>): SslMode {
   if (s.sslmode) return s.sslmode;
-  if (s.ssl === undefined) return 'prefer';
-  return s.ssl === true || s.ssl === 'true' ? 'require' : 'disable';
+  const ssl = typeof s.ssl === 'string' ? s.ssl.toLowerCase() : s.ssl;
+  if (ssl === true || ssl === 'true') return 'verify-full';
+  if (ssl === false || ssl === 'false') return 'disable';
+  return 'prefer';
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSecretString, SecretFormatError, type SecretRef } from '../src/secret.js';
+import { dbnameOf, parseSecretString, SecretFormatError, sslModeOf, type SecretRef } from '../src/secret.js';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf';
 const REF: SecretRef = { secretId: ARN, versionId: 'v1', stage: 'AWSCURRENT' };
@@ -60,11 +60,10 @@ describe('parseSecretString', () => {
     ['an empty host', withKey('host', ''), '"host" must be a non-empty string'],
     ['a numeric username', withKey('username', 42), '"username" must be a non-empty string'],
     ['an empty password', withKey('password', ''), '"password" must be a non-empty string'],
-    ['an empty dbname', withKey('dbname', ''), '"dbname" must be a string'],
+    ['an empty dbname', withKey('dbname', ''), '"dbname" must not be empty'],
     ['a numeric dbname', withKey('dbname', 5), '"dbname" must be a string'],
     ['an empty masterarn', withKey('masterarn', ''), '"masterarn" must be a secret ARN'],
     ['a numeric masterarn', withKey('masterarn', 5), '"masterarn" must be a secret ARN'],
-    ['an ssl that is not a boolean', withKey('ssl', 'yes'), '"ssl" must be true or false'],
   ])('rejects %s', (_name, secretString, problem) => {
     // Act
     const actual = messageOf(secretString);
@@ -73,10 +72,10 @@ describe('parseSecretString', () => {
   });
 
   it.each([
-    ['another engine', withKey('engine', 'mysql'), '"engine" must be "postgres", found "mysql"'],
-    ['no engine', without('engine'), '"engine" must be "postgres", found nothing'],
-    ['an engine that is not a short word', withKey('engine', 'Postgres SQL 16'), '"engine" must be "postgres", found a string'],
-    ['a numeric engine', withKey('engine', 5), '"engine" must be "postgres", found number'],
+    ['another engine', withKey('engine', 'mysql'), '"engine" must be one of postgres, aurora-postgresql, found "mysql"'],
+    ['no engine', without('engine'), '"engine" must be one of postgres, aurora-postgresql, found nothing'],
+    ['an engine that is not a short word', withKey('engine', 'Postgres SQL 16'), '"engine" must be one of postgres, aurora-postgresql, found a string'],
+    ['a numeric engine', withKey('engine', 5), '"engine" must be one of postgres, aurora-postgresql, found number'],
   ])('rejects %s, saying what kind of engine it found', (_name, secretString, problem) => {
     // Act
     const actual = messageOf(secretString);
@@ -124,7 +123,7 @@ describe('parseSecretString', () => {
     expect(actual).toBe(
       notPostgres(
         [
-          '"engine" must be "postgres", found "mysql"',
+          '"engine" must be one of postgres, aurora-postgresql, found "mysql"',
           '"host" must be a non-empty string',
           '"port" must be a whole number from 1 to 65535',
           '"username" must be a non-empty string',
@@ -146,7 +145,6 @@ describe('parseSecretString', () => {
     ['the value as engine', withKey('engine', PASSWORD)],
     ['the value as port', withKey('port', PASSWORD)],
     ['the value as sslmode', withKey('sslmode', PASSWORD)],
-    ['the value as ssl', withKey('ssl', PASSWORD)],
     ['the value as host', withKey('host', { secret: PASSWORD })],
     ['the value as dbname', withKey('dbname', 1234.5)],
   ])('never echoes a value in its message (%s)', (_name, secretString) => {
@@ -155,5 +153,42 @@ describe('parseSecretString', () => {
     // Assess
     expect(actual).not.toContain(PASSWORD);
     expect(actual).not.toContain('1234.5');
+  });
+});
+
+describe('sslModeOf, reading ssl as AWS\'s rotation templates read it', () => {
+  it.each<[unknown, string]>([
+    [true, 'verify-full'],
+    ['true', 'verify-full'],
+    ['True', 'verify-full'],
+    ['TRUE', 'verify-full'],
+    [false, 'disable'],
+    ['false', 'disable'],
+    ['False', 'disable'],
+    ['yes', 'prefer'],
+    [1, 'prefer'],
+    [null, 'prefer'],
+    [undefined, 'prefer'],
+  ])('reads ssl %j as %s', (ssl, mode) => {
+    expect(sslModeOf({ ssl })).toBe(mode);
+  });
+
+  it('lets sslmode win over ssl', () => {
+    expect(sslModeOf({ ssl: true, sslmode: 'require' })).toBe('require');
+  });
+});
+
+describe('the keys AWS\'s templates accept', () => {
+  it.each([
+    ['engine aurora-postgresql', { engine: 'aurora-postgresql' }],
+    ['a string port', { port: '6432' }],
+    ['dbname null (the default database)', { dbname: null }],
+    ['ssl "yes"', { ssl: 'yes' }],
+  ])('accepts %s', (_label, over) => {
+    expect(() => parseSecretString(JSON.stringify({ ...VALID, ...over }), { secretId: ARN })).not.toThrow();
+  });
+
+  it('reads a null dbname as postgres', () => {
+    expect(dbnameOf(parseSecretString(JSON.stringify({ ...VALID, dbname: null }), { secretId: ARN }))).toBe('postgres');
   });
 });

@@ -36,7 +36,7 @@ export interface RedeployCliOptions {
  * value was created (or `--changed-at`), so a settings change (tags, schedule) restarts
  * nothing. With `dryRun` nothing is restarted nor published.
  * @throws NotFoundError for a missing secret; RedeployInputError when its versions cannot be listed;
- *   ClusterNotFoundError / RedeployDiscoveryError / RedeployEventError (see redeployForChange).
+ *   ClusterNotFoundError / RedeployDiscoveryError (see redeployForChange).
  */
 export async function redeploySecret(ctx: CliContext, secretId: string, options: RedeployCliOptions): Promise<RedeployReport> {
   const secret = await loadSecret({ secretsManager: ctx.secretsManager(), out: ctx.out }, secretId, { withValue: true });

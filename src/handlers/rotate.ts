@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig } from '../config.js';
-import { createEventBridgeClient, createSecretsManagerClient } from '../aws.js';
+import { createEventBridgeClient, createLazyRdsClient, createSecretsManagerClient } from '../aws.js';
 import { RotateFunctionEventSchema, type RotateFunctionEvent } from '../events.js';
 import { createRotationDeps } from '../rotation/deps.js';
 import { handleRotateEvent } from '../rotation/handleRotateEvent.js';
@@ -12,7 +12,12 @@ import { stringOf, wrapLambdaHandler } from './wrapLambdaHandler.js';
 const config = loadConfig();
 const logger = new Logger({ serviceName: 'keyroll' });
 const clientOptions = { maxAttempts: config.AWS_MAX_ATTEMPTS };
-const deps = createRotationDeps(config, { secretsManager: createSecretsManagerClient(clientOptions), eventBridge: createEventBridgeClient(clientOptions), logger });
+const deps = createRotationDeps(config, {
+  secretsManager: createSecretsManagerClient(clientOptions),
+  eventBridge: createEventBridgeClient(clientOptions),
+  rds: createLazyRdsClient(clientOptions),
+  logger,
+});
 
 /** Runs one step of Secrets Manager's rotation, or heals a stale AWSPENDING when the reconcile or the CLI asks. */
 export const lambdaHandler = async (event: RotateFunctionEvent, context?: Pick<Context, 'invokedFunctionArn'>): Promise<StepOutcome | StalePendingReport> => {

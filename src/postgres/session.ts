@@ -21,7 +21,20 @@ export type StatementLabel =
   | 'can-create-role'
   | 'can-manage-role'
   | 'role-standing'
+  | 'owned-objects'
+  | 'can-reassign-owned'
+  | 'reassign-owned'
   | 'ping';
+
+/** See PostgresSession.ownedObjects. */
+export interface OwnedObjects {
+  /** Up to 50 objects of this database (or shared ones) the role owns, as pg_describe_object names them. */
+  here: string[];
+  /** How many it owns in this database and among shared objects. */
+  hereCount: number;
+  /** How many it owns in other databases (REASSIGN OWNED must run in each). */
+  elsewhereCount: number;
+}
 
 /** See PostgresSession.roleStanding. */
 export interface RoleStanding {
@@ -74,7 +87,16 @@ export interface PostgresSession {
    * @returns `created` or `refreshed`.
    * @throws RoleNameError, UnsupportedPasswordError before anything is sent; DatabaseStatementError.
    */
-  ensureCloneRole(clone: string, original: string, password: string): Promise<'created' | 'refreshed'>;
+  ensureCloneRole(clone: string, original: string, password: string, options?: { reassignOwned?: boolean }): Promise<'created' | 'refreshed'>;
+  /**
+   * What `role` owns: in this database (and shared objects), named, and how many elsewhere. A clone
+   * that owns objects (made by AWS's multi-user template, which gives it no `SET role`) would lose
+   * access to them once it acts as the original.
+   * @throws RoleNameError; DatabaseStatementError
+   */
+  ownedObjects(role: string): Promise<OwnedObjects>;
+  /** Whether the session user may `REASSIGN OWNED BY from TO to`: superuser, or the privileges of both roles. @throws DatabaseStatementError */
+  canReassignOwned(from: string, to: string): Promise<boolean>;
   /**
    * Where `role` stands relative to `original`: whether it exists, whether it is a direct member
    * of `original`, and which roles other than the session user and superusers hold ADMIN OPTION
@@ -150,7 +172,7 @@ export async function openSession(deps: SessionDeps, creds: DbCredentials, optio
       return (await run('role-exists', 'SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1', [role])).rowCount === 1;
     },
 
-    async ensureCloneRole(clone, original, password) {
+    async ensureCloneRole(clone, original, password, options = {}) {
       checkRoleName(clone);
       checkRoleName(original);
       if (clone === original) throw new RoleNameError(`the clone role must differ from the original role "${original}"`);
@@ -166,6 +188,8 @@ export async function openSession(deps: SessionDeps, creds: DbCredentials, optio
           } else {
             await run('grant-clone-membership', `GRANT ${originalId} TO ${cloneId}`);
             await run('set-clone-password', `ALTER ROLE ${cloneId} WITH LOGIN PASSWORD ${pg.escapeLiteral(verifier)}`);
+            // Before the clone acts as the original: what it owns becomes the original's, so it keeps access.
+            if (options.reassignOwned) await run('reassign-owned', `REASSIGN OWNED BY ${cloneId} TO ${originalId}`);
           }
           await run('set-clone-role', `ALTER ROLE ${cloneId} SET role = ${pg.escapeLiteral(original)}`);
         });
@@ -201,6 +225,35 @@ export async function openSession(deps: SessionDeps, creds: DbCredentials, optio
       );
       const row = result.rows[0] as { exists: boolean; member: boolean; admins: string[] };
       return { exists: row.exists, memberOfOriginal: row.member, otherAdmins: row.admins };
+    },
+
+    async ownedObjects(role) {
+      checkRoleName(role);
+      const result = await run(
+        'owned-objects',
+        `WITH owned AS (
+           SELECT d.classid, d.objid, d.objsubid, d.dbid IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())) AS here
+             FROM pg_catalog.pg_shdepend d JOIN pg_catalog.pg_roles r ON r.oid = d.refobjid
+            WHERE r.rolname = $1 AND d.deptype = 'o' AND d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass)
+         SELECT (SELECT count(*) FROM owned WHERE here)::int AS here_count,
+                (SELECT count(*) FROM owned WHERE NOT here)::int AS elsewhere_count,
+                ARRAY(SELECT pg_catalog.pg_describe_object(classid, objid, objsubid) FROM owned WHERE here ORDER BY 1 LIMIT 50) AS here`,
+        [role],
+      );
+      const row = result.rows[0] as { here_count: number; elsewhere_count: number; here: string[] };
+      return { here: row.here, hereCount: row.here_count, elsewhereCount: row.elsewhere_count };
+    },
+
+    async canReassignOwned(from, to) {
+      checkRoleName(from);
+      checkRoleName(to);
+      const can = await single<boolean | undefined>(
+        'can-reassign-owned',
+        `SELECT me.rolsuper OR (pg_catalog.pg_has_role(me.oid, $1::text, 'USAGE') AND pg_catalog.pg_has_role(me.oid, $2::text, 'USAGE')) AS value
+           FROM pg_catalog.pg_roles me WHERE me.rolname = session_user`,
+        [from, to],
+      );
+      return can === true;
     },
 
     async canCreateRole() {

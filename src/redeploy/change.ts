@@ -1,3 +1,4 @@
+import { clipList } from '../errors.js';
 import { RedeployInputError } from './errors.js';
 
 /**
@@ -65,7 +66,7 @@ export function latestInstantOf(text: string): Date {
 export function describeChange(change: Change): string {
   const parts: string[] = [];
   if (change.secretArn ?? change.secretName) parts.push(`secret ${change.secretArn ?? change.secretName}`);
-  if (change.parameterNames.length) parts.push(`parameters ${change.parameterNames.join(', ')}`);
+  if (change.parameterNames.length) parts.push(`parameters ${clipList(change.parameterNames)}`);
   return parts.join(' and ') || 'an empty change';
 }
 

@@ -27,18 +27,3 @@ export class ClusterNotFoundError extends RedeployDiscoveryError {
     this.clusters = clusters;
   }
 }
-
-/**
- * "Services Redeployed" could not be published. The restarts already happened; a retry of
- * the same change restarts nothing (every restarted service is already rolling) and publishes again.
- */
-export class RedeployEventError extends KeyrollError {}
-
-/** The AWS error code (or error name) of a failure, for messages: never the foreign message or fields. */
-export function nameOfError(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { name?: unknown; Code?: unknown; code?: unknown };
-    for (const v of [e.name, e.Code, e.code]) if (typeof v === 'string' && v !== '' && v !== 'Error') return v;
-  }
-  return 'Error';
-}

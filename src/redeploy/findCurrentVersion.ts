@@ -1,6 +1,7 @@
-import { ListSecretVersionIdsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { paginateListSecretVersionIds, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AWSCURRENT } from '../secret.js';
-import { RedeployInputError, nameOfError } from './errors.js';
+import { errorText } from '../errors.js';
+import { RedeployInputError } from './errors.js';
 
 /** The version that holds a secret's AWSCURRENT value, and when that value was created. */
 export interface CurrentVersion {
@@ -10,7 +11,7 @@ export interface CurrentVersion {
 }
 
 // AWS's largest page. A secret keeps at most 100 versions and AWSCURRENT is on one of those with
-// a label, so a second page is rare; the bound only stops a runaway NextToken loop.
+// a label, so a second page is rare; the bound only stops a runaway paging loop.
 const PAGE_SIZE = 100;
 const MAX_PAGES = 10;
 
@@ -24,22 +25,18 @@ const MAX_PAGES = 10;
  *   AccessDeniedException) in `cause`; also when the listing is still paging after 10 pages.
  */
 export async function findCurrentVersion(secretsManager: SecretsManagerClient, secretId: string): Promise<CurrentVersion | undefined> {
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    let out;
-    try {
-      out = await secretsManager.send(
-        new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: false, MaxResults: PAGE_SIZE, NextToken: nextToken }),
-      );
-    } catch (err) {
-      throw new RedeployInputError(`redeploy: secret ${secretId}: cannot list its versions to learn when its ${AWSCURRENT} value was created: ${nameOfError(err)}`, {
-        cause: err,
-      });
+  let pages = 0;
+  try {
+    for await (const page of paginateListSecretVersionIds({ client: secretsManager, pageSize: PAGE_SIZE }, { SecretId: secretId, IncludeDeprecated: false })) {
+      const current = page.Versions?.find((v) => v.VersionStages?.includes(AWSCURRENT));
+      if (current?.VersionId) return { versionId: current.VersionId, createdDate: current.CreatedDate };
+      if (++pages >= MAX_PAGES) throw new RedeployInputError(`redeploy: secret ${secretId}: ListSecretVersionIds still paging after ${MAX_PAGES} pages`);
     }
-    const current = out.Versions?.find((v) => v.VersionStages?.includes(AWSCURRENT));
-    if (current?.VersionId) return { versionId: current.VersionId, createdDate: current.CreatedDate };
-    nextToken = out.NextToken;
-    if (!nextToken) return undefined;
+  } catch (err) {
+    if (err instanceof RedeployInputError) throw err;
+    throw new RedeployInputError(`redeploy: secret ${secretId}: cannot list its versions to learn when its ${AWSCURRENT} value was created: ${errorText(err)}`, {
+      cause: err,
+    });
   }
-  throw new RedeployInputError(`redeploy: secret ${secretId}: ListSecretVersionIds still paging after ${MAX_PAGES} pages`);
+  return undefined;
 }

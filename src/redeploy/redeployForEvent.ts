@@ -13,7 +13,7 @@ export type RedeployEventOutcome =
  * rolls the services that use it (`redeployForChange`). An event that changes nothing (a
  * parameter outside the prefixes, a mirrored secret's "Secret Rotated", an operation other
  * than Update) is a clean no-op: nothing is discovered, restarted or published.
- * @throws EventShapeError, RedeployInputError, ClusterNotFoundError, RedeployDiscoveryError, RedeployEventError (see those functions).
+ * @throws EventShapeError, RedeployInputError, ClusterNotFoundError, RedeployDiscoveryError (see those functions).
  */
 export async function redeployForEvent(
   deps: RedeployEventDeps,

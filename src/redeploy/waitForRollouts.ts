@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedeployDeps } from './deps.js';
 import { chunkList } from '../aws.js';
 import { DESCRIBE_SERVICES_BATCH, describeServiceBatch } from './discoverServices.js';
-import { nameOfError } from './errors.js';
+import { errorCodeOf } from '../errors.js';
 
 const DEFAULT_POLL_INTERVAL_MS = 5_000;
 const seconds = (ms: number) => (ms % 1000 === 0 ? String(ms / 1000) : (ms / 1000).toFixed(1));
@@ -94,7 +94,7 @@ export async function waitForRollouts(
         try {
           services = await describeServiceBatch(deps, cluster, batch);
         } catch (err) {
-          deps.logger?.warn('rollout poll failed; retrying at the next poll', { cluster, error: nameOfError((err as { cause?: unknown }).cause ?? err) });
+          deps.logger?.warn('rollout poll failed; retrying at the next poll', { cluster, error: errorCodeOf((err as { cause?: unknown }).cause ?? err) });
           continue;
         }
         const seen = new Set(services.map((s) => s.serviceArn));

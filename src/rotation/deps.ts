@@ -1,5 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Config } from '../config.js';
 import { createPostgresGateway, type PostgresGateway } from '../postgres/gateway.js';
@@ -8,6 +9,8 @@ import { createPostgresGateway, type PostgresGateway } from '../postgres/gateway
 export interface RotationDeps {
   secretsManager: SecretsManagerClient;
   eventBridge: EventBridgeClient;
+  /** RDS, for the endpoint of an RDS-managed master secret (built on first use). */
+  rds?: () => Promise<RDSClient>;
   db: PostgresGateway;
   logger?: Pick<Logger, 'info' | 'warn' | 'debug'>;
   clock?: () => Date;
@@ -21,7 +24,7 @@ export interface RotationSettings {
 }
 
 /** The clients and logger the caller built (handler: at module scope; CLI: on first use). */
-export type RotationClients = Pick<RotationDeps, 'secretsManager' | 'eventBridge' | 'logger'>;
+export type RotationClients = Pick<RotationDeps, 'secretsManager' | 'eventBridge' | 'logger' | 'rds'>;
 
 /**
  * Builds the rotation steps' dependencies from the configuration: the PostgreSQL gateway
@@ -39,6 +42,7 @@ export function createRotationDeps(config: Config, clients: RotationClients): Ro
       connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     }),
     ...(clients.logger ? { logger: clients.logger } : {}),
+    ...(clients.rds ? { rds: clients.rds } : {}),
     settings: {
       passwordLength: config.PASSWORD_LENGTH,
       excludeCharacters: config.EXCLUDE_CHARACTERS,

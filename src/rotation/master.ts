@@ -6,6 +6,7 @@ import { readKeyrollTags, TAG_MASTER } from '../tags.js';
 import type { DbCredentials } from '../postgres/gateway.js';
 import type { RotationDeps } from './deps.js';
 import { RotationConfigError, RotationStateError } from './errors.js';
+import { rdsEndpointOfMaster } from './rdsEndpoint.js';
 import { describeSecret } from './secretValues.js';
 import { originalUserOf } from './strategy.js';
 
@@ -31,13 +32,14 @@ const MasterSecretSchema = z.looseObject({
 /**
  * Reads and checks the master named by AWSCURRENT's `masterarn` (never by a pending value):
  * - it is tagged `keyroll:master=true` (checked here, not only by IAM);
- * - it serves the same endpoint, host and port, as the secret it acts for;
+ * - it serves the same endpoint, host and port, as the secret it acts for (an RDS-managed master,
+ *   `{username, password}` only, is looked up in RDS: rdsEndpointOfMaster);
  * - its user is neither the secret's user nor that user's alternate.
  * Makes no connection.
  * @throws RotationConfigError naming the boundary that refused; RotationStateError when it cannot be read.
  */
 export async function loadMaster(
-  deps: Pick<RotationDeps, 'secretsManager'>,
+  deps: Pick<RotationDeps, 'secretsManager' | 'rds'>,
   step: string,
   secretArn: string,
   current: PostgresSecret,
@@ -65,13 +67,14 @@ export async function loadMaster(
     throw new RotationConfigError(`${step}: secret ${secretArn}: master secret ${arn} is not a JSON object with a username and password`);
   }
   const master = parsed.data;
-  if (master.host === undefined) {
-    throw new RotationConfigError(`${step}: secret ${secretArn}: master secret ${arn} names no host, so keyroll cannot tell it serves ${current.host}`);
-  }
-  const endpoint = { host: master.host, port: master.port === undefined ? 5432 : Number(master.port) };
+  // An RDS-managed master holds only username and password: RDS says where it logs in.
+  const endpoint =
+    master.host === undefined
+      ? await rdsEndpointOfMaster(deps, { step, secretArn, masterArn: arn }, meta.Tags, parsed.data)
+      : { host: master.host, port: master.port === undefined ? 5432 : Number(master.port), source: 'its value' };
   if (endpoint.host !== current.host || endpoint.port !== portOf(current)) {
     throw new RotationConfigError(
-      `${step}: secret ${secretArn}: master secret ${arn} serves ${endpoint.host}:${endpoint.port}, not ${current.host}:${portOf(current)}; a master acts only on its own database endpoint`,
+      `${step}: secret ${secretArn}: master secret ${arn} serves ${endpoint.host}:${endpoint.port} (from ${endpoint.source}), not ${current.host}:${portOf(current)}; a master acts only on its own database endpoint`,
     );
   }
   if (master.username === pendingUser || master.username === originalUserOf(pendingUser)) {

@@ -93,8 +93,10 @@ async function setAsMaster(deps: RotationDeps, secretArn: string, master: Master
   try {
     await deps.db.withSession(master.credentials, async (s) => {
       if (alternating) await guardRoleTakeover(s, secretArn, pending.username, usedUsers);
-      if (isClone) await s.ensureCloneRole(pending.username, originalUserOf(pending.username), pending.password);
-      else await s.setPassword(pending.username, pending.password);
+      if (!isClone) return s.setPassword(pending.username, pending.password);
+      const reassignOwned = await mustReassignOwned(s, secretArn, pending.username, originalUserOf(pending.username));
+      await s.ensureCloneRole(pending.username, originalUserOf(pending.username), pending.password, { reassignOwned });
+      if (reassignOwned) deps.logger?.info('clone objects reassigned to the original role', { secretArn, clone: pending.username });
     });
   } catch (err) {
     if (err instanceof RotationConfigError) throw err;
@@ -133,6 +135,31 @@ async function guardRoleTakeover(session: PostgresSession, secretArn: string, pe
         `If "${clone}" is "${pendingUser}"'s clone, grant it (GRANT "${pendingUser}" TO "${clone}"); else correct the secret's username`,
     );
   }
+}
+
+/**
+ * A clone that owns objects (one AWS's multi-user template made: it creates tables as itself) would
+ * lose access to them once it acts as the original (`SET role`). They are reassigned to the original
+ * in the same transaction when the master may; otherwise the rotation stops here, before anything
+ * changes, with the objects named and the command to run, so the application is never locked out.
+ * @returns whether ensureCloneRole must reassign them.
+ */
+async function mustReassignOwned(session: PostgresSession, secretArn: string, clone: string, original: string): Promise<boolean> {
+  const owned = await session.ownedObjects(clone);
+  if (owned.hereCount === 0 && owned.elsewhereCount === 0) return false;
+  const fix = `REASSIGN OWNED BY "${clone}" TO "${original}"`;
+  if (owned.elsewhereCount > 0) {
+    throw new RotationConfigError(
+      `setSecret: secret ${secretArn}: role "${clone}" owns ${owned.elsewhereCount} object(s) in other databases, which it would no longer reach acting as "${original}"; ` +
+        `run ${fix} in each of those databases (and in this one, where it owns ${owned.hereCount}), then rotate again. Nothing was changed`,
+    );
+  }
+  if (await session.canReassignOwned(clone, original)) return true;
+  const listed = owned.here.slice(0, 10).join(', ') + (owned.hereCount > 10 ? ` and ${owned.hereCount - 10} more` : '');
+  throw new RotationConfigError(
+    `setSecret: secret ${secretArn}: role "${clone}" owns ${owned.hereCount} object(s) (${listed}), which it would no longer reach acting as "${original}", and the master may not reassign them; ` +
+      `run ${fix} as a role with the privileges of both, then rotate again. Nothing was changed`,
+  );
 }
 
 async function canLogIn(deps: RotationDeps, secretArn: string, creds: DbCredentials): Promise<boolean> {

@@ -67,12 +67,16 @@ export interface ReconcileReport {
   durationMs: number;
 }
 
+// Secrets read and compared together: 5 BatchGetSecretValue calls (20 each), and for 6 parameters
+// a secret 60 GetParameters (10 names) and 12 DescribeParameters (50 names), no call half empty.
+const CHUNK_SECRETS = 5 * BATCH_GET_SIZE;
+
 // A repaired secret costs a DescribeSecret before and after its writes and one write per changed
 // parameter; the deadline check reserves time for them.
 const WRITE_RESERVE_MS = 1_000;
 
 /**
- * Reconciles every managed secret (or `options.only`), in chunks of 20 so every read is batched
+ * Reconciles every managed secret (or `options.only`), in chunks of 100 so every read is batched
  * across secrets: BatchGetSecretValue (20 secrets a call), GetParameters (10 names a call) and
  * DescribeParameters (50 names a call) over the chunk's parameters together. A secret that drifted
  * is repaired like an event-driven sync (its version confirmed AWSCURRENT before and after the
@@ -114,7 +118,7 @@ export async function reconcileAll(deps: SyncDeps, options: ReconcileOptions = {
   const limiter = createRateLimiter(deps.settings.putTps);
   const toPublish: SecretSyncedDetail[] = [];
   let outOfTime = false;
-  for (const chunk of chunkList(candidates, BATCH_GET_SIZE)) {
+  for (const chunk of chunkList(candidates, CHUNK_SECRETS)) {
     if (outOfTime || pastDeadline(options, 0)) {
       outOfTime = true;
       for (const s of chunk) finished(deferredEntry(s));

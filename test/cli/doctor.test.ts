@@ -100,7 +100,7 @@ describe('keyroll doctor', () => {
 
     // Assess
     expect(run.code).toBe(1);
-    expect(checkOf(run, 'secret-value')).toMatchObject({ status: 'fail', message: expect.stringContaining('"engine" must be "postgres", found "mysql"') });
+    expect(checkOf(run, 'secret-value')).toMatchObject({ status: 'fail', message: expect.stringContaining('"engine" must be one of postgres, aurora-postgresql, found "mysql"') });
     expect(checkOf(run, 'database-login')?.status).toBe('skip');
     expect(run.stdout).not.toContain('Not-printed-42');
   });

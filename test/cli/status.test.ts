@@ -154,7 +154,7 @@ describe('keyroll status', () => {
 
       // Assess
       expect(run.code).toBe(1);
-      expect(run.stdout).toMatch(new RegExp(`${name}: SecretFormatError: secret .* is not a PostgreSQL secret: "engine" must be "postgres"`));
+      expect(run.stdout).toMatch(new RegExp(`${name}: SecretFormatError: secret .* is not a PostgreSQL secret: "engine" must be one of postgres, aurora-postgresql`));
     } finally {
       await own.endpoint.close();
     }

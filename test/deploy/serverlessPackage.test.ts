@@ -76,6 +76,8 @@ const ROLE_ACTIONS: Record<string, string[]> = {
     'secretsmanager:UpdateSecretVersionStage',
     'secretsmanager:TagResource',
     'secretsmanager:UntagResource',
+    'rds:DescribeDBInstances',
+    'rds:DescribeDBClusters',
     'events:PutEvents',
   ],
   SyncRole: [
@@ -177,6 +179,13 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
     expect(actionsOf(reads[0]!)).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     expect(reads[0]!.Resource).toEqual({ 'Fn::Sub': 'arn:aws:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*' });
     expect(reads[0]!.Condition).toEqual({ StringEquals: { 'secretsmanager:ResourceTag/keyroll:master': 'true' } });
+  });
+
+  it('lets rotate read the endpoints of RDS instances and clusters of this account and Region only', () => {
+    const rds = statementsWith('RotateRole', 'rds:DescribeDBInstances');
+    expect(rds.map((s) => s.Resource)).toEqual([
+      [{ 'Fn::Sub': 'arn:aws:rds:${AWS::Region}:${AWS::AccountId}:db:*' }, { 'Fn::Sub': 'arn:aws:rds:${AWS::Region}:${AWS::AccountId}:cluster:*' }],
+    ]);
   });
 
   it('lets rotate use KMS keys only through Secrets Manager', () => {

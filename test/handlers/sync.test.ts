@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { DescribeParametersCommand, GetParametersByPathCommand } from '@aws-sdk/client-ssm';
+import { DescribeParametersCommand, GetParametersByPathCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { EventShapeError } from '../../src/errors.js';
 import type { SyncOutcome } from '../../src/sync/runSyncTrigger.js';
 import { captureOutput } from '../support/captureOutput.js';
@@ -21,6 +21,8 @@ const rules = [
     pattern: { source: ['aws.secretsmanager'], 'detail-type': ['Secret Label Updated'], detail: { labelUpdated: ['AWSCURRENT'] } },
     target: SYNC_FUNCTION,
   },
+  // The reconcile function's continuation rule (here the same in-process handler).
+  { name: 'reconcile-continued', pattern: { source: ['keyroll'], 'detail-type': ['Reconcile Continued'] }, target: SYNC_FUNCTION },
 ];
 
 const unique = () => randomUUID().slice(0, 8);
@@ -176,6 +178,26 @@ describe('sync handler', () => {
     const entry = outcome.kind === 'reconcile' ? outcome.report.secrets.find((e) => e.secretArn === secret.arn) : undefined;
     expect(entry).toMatchObject({ status: expect.stringMatching(/^(in-sync|repaired)$/) });
     expect(output.capture!.text()).toContain('"message":"reconcile finished"');
+  });
+
+  it('hands the secrets a reconcile cannot finish before its deadline to a next run, which does them first', async () => {
+    // Prepare: a drifted secret, and a run left only its deadline margin (nothing fits).
+    const secret = await createManaged(aws);
+    await aws.ssm.send(new PutParameterCommand({ Name: `${secret.path}/host`, Value: 'elsewhere', Type: 'SecureString', Overwrite: true }));
+    const short = { ...context(), getRemainingTimeInMillis: () => 30_000 };
+    const before = aws.endpoint.lambdas.invocations.filter((i) => i.functionName === SYNC_FUNCTION).length;
+
+    // Act
+    const outcome = await handler(sampleFor('sync-schedule.json', secret.arn), short);
+    await aws.endpoint.idle(30_000);
+
+    // Assess
+    const entry = outcome.kind === 'reconcile' ? outcome.report.secrets.find((e) => e.secretArn === secret.arn) : undefined;
+    expect({ status: entry?.status, continuedWith: outcome.kind === 'reconcile' && outcome.continuedWith }).toEqual({ status: 'deferred', continuedWith: 1 });
+    const continued = aws.endpoint.eventBridge.events.filter((e) => e['detail-type'] === 'Reconcile Continued').at(-1);
+    expect((continued?.detail as { secretArns: string[] }).secretArns).toContain(secret.arn);
+    expect(aws.endpoint.lambdas.invocations.filter((i) => i.functionName === SYNC_FUNCTION).length - before).toBe(1);
+    expect((await parametersUnder(aws, secret.path)).host).toBe('db.internal');
   });
 
   it('ignores a stage move that is not AWSCURRENT, logging why', async () => {

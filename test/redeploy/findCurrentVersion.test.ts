@@ -93,7 +93,7 @@ describe('findCurrentVersion', () => {
 
     // Assess
     await expect(act).rejects.toThrow(new RedeployInputError(
-      `redeploy: secret ${name}: cannot list its versions to learn when its AWSCURRENT value was created: ResourceNotFoundException`,
+      `redeploy: secret ${name}: cannot list its versions to learn when its AWSCURRENT value was created: ResourceNotFoundException: Secrets Manager can't find the specified secret.`,
     ));
     await expect(act).rejects.toMatchObject({ cause: { name: 'ResourceNotFoundException' } });
   });

@@ -77,7 +77,7 @@ describe('rotation refuses bad input before writing anything', () => {
     // Act
     const err = await stepError(aws, arn, token, 'createSecret');
     // Assess
-    expect(err.message).toContain('"engine" must be "postgres", found "mysql"');
+    expect(err.message).toContain('"engine" must be one of postgres, aurora-postgresql, found "mysql"');
     expect(await pendingHasNoValue(aws, arn, token)).toBe(true);
   });
 

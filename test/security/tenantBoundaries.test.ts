@@ -180,7 +180,7 @@ describe('tenant boundaries: the owner of one secret reaches nothing of another 
     const { failed } = await rotate(arn);
 
     // Assess
-    expect(failed).toMatch(/master secret .* serves 127\.0\.0\.1:\d+, not 127\.0\.0\.1:\d+; a master acts only on its own database endpoint/);
+    expect(failed).toMatch(/master secret .* serves 127\.0\.0\.1:\d+ \(from its value\), not 127\.0\.0\.1:\d+; a master acts only on its own database endpoint/);
     const pending = Object.entries(await stagesOf(aws, arn)).find(([, s]) => s.includes('AWSPENDING'))![0];
     await expect(aws.sm.send(new GetSecretValueCommand({ SecretId: arn, VersionId: pending }))).rejects.toThrow(/can't find/);
     expect((await aws.sm.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? []).toEqual([]);

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { TestAws } from './endpoint.js';
 import { readVersionStages } from './awsFixtures.js';
 import { createLoginRole, credentialsFor, uniqueName, usePostgres, withAdmin, type TestRole } from './postgres.js';
+import { createLazyRdsClient } from '../../src/aws.js';
 import { createPostgresGateway, type PostgresGateway } from '../../src/postgres/gateway.js';
 import type { RotationDeps } from '../../src/rotation/deps.js';
 import { runRotationStep } from '../../src/rotation/rotate.js';
@@ -22,6 +23,7 @@ export function rotationDeps(aws: TestAws, beforeStatement?: SessionDeps['before
   return {
     secretsManager: aws.sm,
     eventBridge: aws.events,
+    rds: createLazyRdsClient({ endpoint: aws.endpoint.url, region: aws.endpoint.region, maxAttempts: 2 }),
     db: createPostgresGateway({ caBundle: usePostgres().caCertPath, connectTimeoutMs: 5_000, beforeStatement }),
     settings: { passwordLength: 32, excludeCharacters: DEFAULT_EXCLUDE_CHARACTERS, eventBusName: 'default' },
   };

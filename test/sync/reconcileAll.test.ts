@@ -273,11 +273,11 @@ describe('reconcileAll', () => {
     // Act
     const report = await reconcileAll(depsFor(aws));
 
-    // Assess: chunks of 20 and 5 secrets: 120 + 30 names.
+    // Assess: one chunk of 25 secrets (up to 100 are read together): 150 names.
     expect(report).toMatchObject({ inSync: 25, repaired: 0, failed: 0, published: 0 });
     const calls = Object.fromEntries(['ListSecrets', 'BatchGetSecretValue', 'GetParameters', 'DescribeParameters'].map((op) => [op, aws.endpoint.requestLog.filter((r) => r.operation === op).length]));
-    expect(calls).toEqual({ ListSecrets: 1, BatchGetSecretValue: 2, GetParameters: 12 + 3, DescribeParameters: 3 + 1 });
-    expect(aws.endpoint.requestLog).toHaveLength(1 + 2 + 15 + 4);
+    expect(calls).toEqual({ ListSecrets: 1, BatchGetSecretValue: 2, GetParameters: 15, DescribeParameters: 3 });
+    expect(aws.endpoint.requestLog).toHaveLength(1 + 2 + 15 + 3);
   });
 
   it('never reads the value of a secret a boundary refuses', async () => {
