@@ -2,7 +2,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { createEcsClient, createEventBridgeClient, createLambdaClient, createSecretsManagerClient, createSsmClient, type ClientOptions } from '../aws.js';
+import { createEcsClient, createEventBridgeClient, createLambdaClient, createLazyRdsClient, createSecretsManagerClient, createSsmClient, type ClientOptions } from '../aws.js';
 import type { Config } from '../config.js';
 import type { PostgresGateway } from '../postgres/gateway.js';
 import { createRedeployDeps, type RedeployDeps } from '../redeploy/deps.js';
@@ -96,7 +96,8 @@ export function createCliContext(input: {
   };
   // Built once: the gateway behind rotationDeps() is the one doctor's own checks use (db()).
   let rotation: RotationDeps | undefined;
-  const rotationDeps = () => (rotation ??= createRotationDeps(effective, { secretsManager: secretsManager(), eventBridge: eventBridge(), logger }));
+  const rds = createLazyRdsClient(clientOptions);
+  const rotationDeps = () => (rotation ??= createRotationDeps(effective, { secretsManager: secretsManager(), eventBridge: eventBridge(), rds, logger }));
   // One cache for the run: status decides every secret against the same task definitions.
   const taskDefinitionCache = createTaskDefinitionCache();
 

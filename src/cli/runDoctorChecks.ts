@@ -1,16 +1,16 @@
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand } from '@aws-sdk/client-ssm';
 import { ListClustersCommand } from '@aws-sdk/client-ecs';
 import { DatabaseConnectionError, type ConnectionFailure } from '../postgres/errors.js';
-import type { DbCredentials } from '../postgres/gateway.js';
+import type { DbCredentials, PostgresSession } from '../postgres/gateway.js';
 import { resolveStalePending, type StalePendingReport } from '../rotation/resolveStalePending.js';
 import { healViaRotate } from '../sync/healViaRotate.js';
 import { credentialsOf } from '../rotation/secretValues.js';
-import { CLONE_SUFFIX, originalUserOf, strategyOf } from '../rotation/strategy.js';
+import { loadMaster, type Master } from '../rotation/master.js';
+import { CLONE_SUFFIX, nextUserOf, originalUserOf, strategyOf } from '../rotation/strategy.js';
 import { AWSCURRENT, parseSecretString, sslModeOf, type PostgresSecret } from '../secret.js';
 import type { CliContext } from './createCliContext.js';
 import { NotFoundError } from './errors.js';
-import { loadSecret, passwordsIn, type LoadedSecret } from './loadSecret.js';
+import { loadSecret, type LoadedSecret } from './loadSecret.js';
 import { pendingStateOf } from './pendingStateOf.js';
 import { describeError } from './reportError.js';
 
@@ -87,21 +87,22 @@ async function checkEndpoints(ctx: CliContext): Promise<DoctorCheck[]> {
 async function checkMaster(ctx: CliContext, secret: PostgresSecret, loaded: LoadedSecret): Promise<DoctorCheck[]> {
   const strategy = strategyOf(secret, loaded.meta.Tags);
   if (!secret.masterarn) return [skip('master', 'single user: the user changes its own password, no master needed')];
-  let master: PostgresSecret;
+  // The master exactly as rotate checks it: the keyroll:master tag, the same endpoint (from RDS for an RDS-managed one).
+  let master: Master;
   try {
-    const value = await ctx.secretsManager().send(new GetSecretValueCommand({ SecretId: secret.masterarn, VersionStage: AWSCURRENT }));
-    ctx.out.protect(...passwordsIn(value.SecretString));
-    master = parseSecretString(value.SecretString, { secretId: secret.masterarn, versionId: value.VersionId ?? '', stage: AWSCURRENT });
+    master = await loadMaster(ctx.rotationDeps(), 'doctor', loaded.arn, secret, nextUserOf(secret, strategy, loaded.arn));
+    ctx.out.protect(master.credentials.password);
   } catch (err) {
-    return [fail('master-secret', `cannot read the master secret ${secret.masterarn}: ${describeError(err)}`, 'check "masterarn" and the permission to read that secret')];
+    return [fail('master-secret', `master secret ${secret.masterarn}: ${describeError(err)}`, 'check "masterarn", its keyroll:master=true tag, its endpoint and the permission to read it')];
   }
-  const creds = credentialsOf(master);
+  const creds = master.credentials;
   const login = await checkLogin(ctx, 'master-login', creds, "put the master user's working password in the master secret");
   if (login.status !== 'pass') return [pass('master-secret', `master secret ${secret.masterarn} parses`), login];
 
   const original = originalUserOf(secret.username);
   const clone = `${original}${CLONE_SUFFIX}`;
   let privileges: DoctorCheck;
+  let ownership: DoctorCheck | undefined;
   try {
     privileges = await ctx.db().withSession(creds, async (session) => {
       const problems: string[] = [];
@@ -112,6 +113,7 @@ async function checkMaster(ctx: CliContext, secret: PostgresSecret, loaded: Load
       } else if (!(await session.canManageRole(secret.username))) {
         problems.push(`cannot set the password of "${secret.username}" (needs CREATEROLE and ADMIN OPTION on it)`);
       }
+      if (strategy === 'alternating-users' && (await session.roleExists(clone))) ownership = await checkCloneOwnership(session, clone, original);
       return problems.length === 0
         ? pass('master-privileges', `"${master.username}" can ${strategy === 'alternating-users' ? `create "${clone}" and manage "${original}"` : `set the password of "${secret.username}"`}`)
         : fail(
@@ -124,7 +126,25 @@ async function checkMaster(ctx: CliContext, secret: PostgresSecret, loaded: Load
   } catch (err) {
     privileges = fail('master-privileges', describeError(err));
   }
-  return [pass('master-secret', `master secret ${secret.masterarn} parses`), login, privileges];
+  return [pass('master-secret', `master secret ${master.arn} is tagged as a master and serves ${creds.host}:${creds.port}`), login, privileges, ...(ownership ? [ownership] : [])];
+}
+
+/**
+ * Split ownership: a clone that owns objects (as AWS's multi-user template leaves it) loses them
+ * when it acts as the original. keyroll reassigns them at the clone's next turn when the master may;
+ * otherwise that rotation stops, so this says what to run first.
+ */
+async function checkCloneOwnership(session: PostgresSession, clone: string, original: string): Promise<DoctorCheck> {
+  const owned = await session.ownedObjects(clone);
+  const total = owned.hereCount + owned.elsewhereCount;
+  if (total === 0) return pass('clone-ownership', `"${clone}" owns no objects: ownership is not split`);
+  const listed = owned.here.slice(0, 5).join(', ') + (owned.hereCount > 5 ? ` and ${owned.hereCount - 5} more` : '');
+  const where = `${owned.hereCount} object(s) here${owned.hereCount ? ` (${listed})` : ''}${owned.elsewhereCount ? ` and ${owned.elsewhereCount} in other databases` : ''}`;
+  const fix = `REASSIGN OWNED BY "${clone}" TO "${original}"`;
+  if (owned.elsewhereCount === 0 && (await session.canReassignOwned(clone, original))) {
+    return pass('clone-ownership', `"${clone}" owns ${where}: keyroll reassigns them to "${original}" at the clone's next turn`);
+  }
+  return fail('clone-ownership', `"${clone}" owns ${where}, which the master cannot reassign: the clone's next rotation stops`, `run ${fix} in each database where it owns objects, as a role with the privileges of both`);
 }
 
 /** AWSPENDING left on another version than AWSCURRENT: reported (dry run), or healed with `fix`. */

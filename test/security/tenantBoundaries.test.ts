@@ -6,7 +6,7 @@ import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionComma
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
-import { useTestAws, type TestAws } from '../support/endpoint.js';
+import { useTestAws } from '../support/endpoint.js';
 import { captureOutput } from '../support/captureOutput.js';
 import { createLoginRole, credentialsFor, uniqueName, usePostgres, withAdmin } from '../support/postgres.js';
 import { logsIn, rotationDeps, rotationLambdaArn, ROTATION_FUNCTION, stagesOf, valueOf } from '../support/rotation.js';

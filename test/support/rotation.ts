@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import type { TestAws } from './endpoint.js';
 import { readVersionStages } from './awsFixtures.js';

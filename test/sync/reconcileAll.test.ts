@@ -358,7 +358,7 @@ describe('reconcileAll', () => {
 
   it('logs one summary line with in sync, repaired and failed per secret', async () => {
     // Prepare
-    const inSync = await createManaged(aws);
+    await createManaged(aws);
     await reconcileAll(depsFor(aws));
     const repaired = await createManaged(aws);
     const failed = await createManaged(aws, { path: '/elsewhere', name: `kr/failed-${uniqueId()}` });
