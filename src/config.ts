@@ -85,6 +85,12 @@ const pathBindings = z.pipe(
 /** Default characters kept out of generated passwords: they break URLs, shells and AWS's templates. */
 export const DEFAULT_EXCLUDE_CHARACTERS = ':/@"\'\\ ';
 
+const textOr = (fallback: string) =>
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((v) => (v?.trim() ? v.trim() : fallback)),
+  );
+
 const EnvSchema = z.object({
   PASSWORD_LENGTH: intIn(32, 8, 1024),
   EXCLUDE_CHARACTERS: z.pipe(
@@ -117,6 +123,10 @@ const EnvSchema = z.object({
   REDEPLOY_WAIT_TIMEOUT_SECONDS: intIn(600, 1, 840),
   DRY_RUN: bool(false),
   AWS_MAX_ATTEMPTS: intIn(8, 1, 20),
+  /** The `service` key of every log line and the `service` dimension of every metric (serverless.yml: keyroll-<stage>). */
+  POWERTOOLS_SERVICE_NAME: textOr('keyroll'),
+  /** CloudWatch namespace of keyroll's metrics. */
+  POWERTOOLS_METRICS_NAMESPACE: textOr('keyroll'),
   /** Set by the Lambda runtime; used to pick Lambda-appropriate defaults (CA bundle). */
   AWS_LAMBDA_FUNCTION_NAME: z.optional(z.string()),
 });

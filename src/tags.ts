@@ -15,8 +15,8 @@ export const TAG_KMS_KEY = 'keyroll:kms-key';
 export const TAG_STRATEGY = 'keyroll:strategy';
 /** `true` on a secret whose user may act as the master of other secrets; such a secret is never mirrored. */
 export const TAG_MASTER = 'keyroll:master';
-/** Recorded by sync: the AWSCURRENT version whose "Secret Synced" was published (one decision per version). */
-export const TAG_SYNCED_VERSION = 'keyroll:synced-version';
+/** Recorded by rotate when a step fails (`<time> <step> <version> <cause>`), removed when a rotation finishes: see rotation/lastFailure.ts. */
+export const TAG_LAST_FAILURE = 'keyroll:last-failure';
 
 /** A tag as Secrets Manager returns it. */
 export interface TagLike {
@@ -31,7 +31,7 @@ export interface KeyrollTags {
   kmsKey: string | undefined;
   strategy: string | undefined;
   master: boolean;
-  syncedVersion: string | undefined;
+  lastFailure: string | undefined;
 }
 
 /** The trimmed value of a tag; undefined when absent or blank. */
@@ -53,9 +53,41 @@ export function readKeyrollTags(tags: readonly TagLike[] | undefined): KeyrollTa
     kmsKey: tagValue(tags, TAG_KMS_KEY),
     strategy: tagValue(tags, TAG_STRATEGY),
     master: tagValue(tags, TAG_MASTER) === 'true',
-    syncedVersion: tagValue(tags, TAG_SYNCED_VERSION),
+    lastFailure: tagValue(tags, TAG_LAST_FAILURE),
   };
 }
 
 /** Whether the secret asks to be mirrored (a non-blank `keyroll:ssm-path`); whether it may be is mirrorPath's rule. */
 export const asksToBeMirrored = (tags: readonly TagLike[] | undefined): boolean => tagValue(tags, TAG_SSM_PATH) !== undefined;
+
+/** A failed rotation step as `keyroll:last-failure` records it. */
+export interface LastFailure {
+  /** When the step failed (second precision). */
+  at: string;
+  step: string;
+  /** The version (ClientRequestToken) whose step failed. */
+  versionId: string;
+  /** The error's name and message, shortened to fit a tag. */
+  cause: string;
+}
+
+// Secrets Manager tag values: at most 256 characters of letters, digits, spaces and _ . : / = + - @.
+const MAX_TAG_VALUE = 256;
+const tagSafe = (text: string): string =>
+  text
+    .replace(/[^\p{L}\p{N}\p{Z}_.:/=+\-@]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/** The tag value for a failure: `<at> <step> <versionId> <cause>`, made of the characters tags allow and cut to 256. */
+export function formatLastFailure(failure: LastFailure): string {
+  const head = `${failure.at.replace(/\.\d+Z$/, 'Z')} ${tagSafe(failure.step)} ${tagSafe(failure.versionId)} `;
+  return (head + tagSafe(failure.cause)).slice(0, MAX_TAG_VALUE);
+}
+
+/** The failure a `keyroll:last-failure` value records; undefined when absent or not in that form. */
+export function parseLastFailure(value: string | undefined): LastFailure | undefined {
+  const m = value?.match(/^(\S+) (\S+) (\S+) ?(.*)$/s);
+  if (!m) return undefined;
+  return { at: m[1]!, step: m[2]!, versionId: m[3]!, cause: m[4] ?? '' };
+}

@@ -21,7 +21,7 @@ async function filesUnder(dir: string, pattern = /\.(ts|mjs)$/): Promise<string[
 
 /** Where a source file sits in the layering: handlers and the CLI on top, then the domains, then adapters. */
 type Layer = 'handlers' | 'cli' | 'rotation' | 'sync' | 'redeploy' | 'postgres' | 'core' | 'outside';
-const CORE = new Set(['src/aws.ts', 'src/config.ts', 'src/errors.ts', 'src/events.ts', 'src/secret.ts', 'src/tags.ts', 'src/mirrorPath.ts', 'src/rateLimiter.ts']);
+const CORE = new Set(['src/aws.ts', 'src/config.ts', 'src/errors.ts', 'src/events.ts', 'src/secret.ts', 'src/tags.ts', 'src/mirrorPath.ts', 'src/rateLimiter.ts', 'src/metrics.ts']);
 function layerOf(file: string): Layer {
   if (CORE.has(file)) return 'core';
   const m = /^src\/(handlers|cli|rotation|sync|redeploy|postgres)\//.exec(file);

@@ -37,6 +37,8 @@ describe('loadConfig', () => {
       REDEPLOY_WAIT_TIMEOUT_SECONDS: 600,
       DRY_RUN: false,
       AWS_MAX_ATTEMPTS: 8,
+      POWERTOOLS_SERVICE_NAME: 'keyroll',
+      POWERTOOLS_METRICS_NAMESPACE: 'keyroll',
     });
   });
 
@@ -67,6 +69,7 @@ describe('loadConfig', () => {
       REDEPLOY_WAIT: 'yes',
       DRY_RUN: '1',
       AWS_LAMBDA_FUNCTION_NAME: 'keyroll-rotate',
+      POWERTOOLS_SERVICE_NAME: ' keyroll-prod ',
       UNRELATED: 'ignored',
     };
     // Act
@@ -95,6 +98,8 @@ describe('loadConfig', () => {
       REDEPLOY_WAIT_TIMEOUT_SECONDS: 600,
       DRY_RUN: true,
       AWS_MAX_ATTEMPTS: 8,
+      POWERTOOLS_SERVICE_NAME: 'keyroll-prod',
+      POWERTOOLS_METRICS_NAMESPACE: 'keyroll',
       AWS_LAMBDA_FUNCTION_NAME: 'keyroll-rotate',
     });
   });

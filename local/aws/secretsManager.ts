@@ -386,18 +386,20 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
     lambdaArn: string,
     run: RotationRun,
     steps: readonly RotationStep[],
-  ): Promise<'succeeded' | 'failed' | 'cancelled'> => {
+  ): Promise<'succeeded' | 'cancelled' | { failed: RotationStep }> => {
     const rotationToken = crypto.randomUUID();
     for (const step of steps) {
       if (run.cancelled) return 'cancelled';
       try {
         await ctx.invoke(lambdaArn, { SecretId: secret.arn, ClientRequestToken: run.token, Step: step, RotationToken: rotationToken });
       } catch {
-        return 'failed';
+        return { failed: step };
       }
     }
     return 'succeeded';
   };
+  // AWS's wording of a failed step in the service event (its documented RotationFailed example).
+  const stepFailure = (lambdaArn: string, step: RotationStep) => `Error when executing lambda ${lambdaArn} during ${step} step`;
 
   const startRotation = (secret: StoredSecret, lambdaArn: string, token: string, immediately: boolean, testVersion?: StoredVersion) => {
     const run: RotationRun = { token, cancelled: false };
@@ -407,8 +409,11 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
         if (!immediately) {
           // Without an immediate rotation AWS only checks the configuration with testSecret,
           // on an AWSPENDING version it removes afterwards.
-          await invokeSteps(secret, lambdaArn, run, ['testSecret']);
+          ctx.publish(rotationEvent(ctx, 'TestRotationStarted', secret.arn));
+          const tested = await invokeSteps(secret, lambdaArn, run, ['testSecret']);
           if (testVersion) removeStage(testVersion, AWSPENDING);
+          if (tested === 'succeeded') ctx.publish(rotationEvent(ctx, 'TestRotationSucceeded', secret.arn));
+          else if (tested !== 'cancelled') ctx.publish(rotationEvent(ctx, 'TestRotationFailed', secret.arn, stepFailure(lambdaArn, tested.failed)));
           return;
         }
         ctx.publish(rotationEvent(ctx, 'RotationStarted', secret.arn));
@@ -421,8 +426,8 @@ export function createSecretsManager(ctx: ServiceContext): SecretsManagerEmulati
           }
           secret.lastChangedDate = now;
           ctx.publish(rotationEvent(ctx, 'RotationSucceeded', secret.arn));
-        } else if (outcome === 'failed') {
-          ctx.publish(rotationEvent(ctx, 'RotationFailed', secret.arn));
+        } else if (outcome !== 'cancelled') {
+          ctx.publish(rotationEvent(ctx, 'RotationFailed', secret.arn, stepFailure(lambdaArn, outcome.failed)));
         }
       } finally {
         if (secret.run === run) delete secret.run;

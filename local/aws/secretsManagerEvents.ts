@@ -15,7 +15,7 @@ const LABEL_UPDATED_DETAIL_TYPE = 'Secret Label Updated';
 const EVENT_SOURCE = 'secretsmanager.amazonaws.com';
 
 /** Rotation outcomes Secrets Manager records as service events. */
-export type RotationEventName = 'RotationStarted' | 'RotationSucceeded' | 'RotationFailed';
+export type RotationEventName = 'RotationStarted' | 'RotationSucceeded' | 'RotationFailed' | 'TestRotationStarted' | 'TestRotationSucceeded' | 'TestRotationFailed';
 
 /** CloudTrail's eventTime: ISO 8601 to the second. */
 const eventTimeOf = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
@@ -44,6 +44,8 @@ interface CloudTrailRecord {
   requestParameters: unknown;
   responseElements: unknown;
   additionalEventData?: Record<string, unknown>;
+  /** A failed rotation's reason, as AWS words it ("Error when executing lambda … during setSecret step"). */
+  errorMessage?: string;
   eventType: 'AwsApiCall' | 'AwsServiceEvent';
 }
 
@@ -64,6 +66,7 @@ function cloudTrailEvent(ctx: ServiceContext, record: CloudTrailRecord): BusEven
       awsRegion: ctx.region,
       sourceIPAddress: record.sourceIPAddress,
       userAgent: record.userAgent,
+      ...(record.errorMessage !== undefined ? { errorMessage: record.errorMessage } : {}),
       requestParameters: record.requestParameters,
       responseElements: record.responseElements,
       ...(record.additionalEventData !== undefined ? { additionalEventData: record.additionalEventData } : {}),
@@ -107,10 +110,11 @@ export function apiCallEvent(
 }
 
 /** An "AWS Service Event via CloudTrail" rotation event; `additionalEventData.SecretId` is the secret's ARN. */
-export function rotationEvent(ctx: ServiceContext, eventName: RotationEventName, secretArn: string): BusEvent {
+export function rotationEvent(ctx: ServiceContext, eventName: RotationEventName, secretArn: string, errorMessage?: string): BusEvent {
   return cloudTrailEvent(ctx, {
     detailType: SERVICE_EVENT_DETAIL_TYPE,
     eventName,
+    ...(errorMessage ? { errorMessage } : {}),
     userIdentity: { accountId: ctx.accountId, invokedBy: EVENT_SOURCE },
     sourceIPAddress: EVENT_SOURCE,
     userAgent: EVENT_SOURCE,

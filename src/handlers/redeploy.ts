@@ -7,10 +7,12 @@ import { createRedeployDeps } from '../redeploy/deps.js';
 import { createDiscoveryCache } from '../redeploy/discoveryCache.js';
 import { redeployForEvent, type RedeployEventOutcome } from '../redeploy/redeployForEvent.js';
 import { createTaskDefinitionCache } from '../redeploy/taskDefinitionCache.js';
+import { createMetrics } from './metrics.js';
 import { stringOf, wrapLambdaHandler } from './wrapLambdaHandler.js';
 
 const config = loadConfig();
-const logger = new Logger({ serviceName: 'keyroll' });
+const logger = new Logger({ serviceName: config.POWERTOOLS_SERVICE_NAME });
+const { metrics, sink } = createMetrics(config);
 const clientOptions = { maxAttempts: config.AWS_MAX_ATTEMPTS };
 const deps = createRedeployDeps(config, {
   ecs: createEcsClient(clientOptions),
@@ -18,6 +20,7 @@ const deps = createRedeployDeps(config, {
   secretsManager: createSecretsManagerClient(clientOptions),
   ssm: createSsmClient(clientOptions),
   logger,
+  metrics: sink,
   // Module scope: task definition revisions are immutable, so they are kept as long as the
   // container; cluster and service lists for a short TTL; the ECS pacing spans invocations.
   taskDefinitionCache: createTaskDefinitionCache(),
@@ -54,4 +57,7 @@ function keysOf(e: unknown): Record<string, string | undefined> {
   };
 }
 
-export const handler = wrapLambdaHandler(lambdaHandler, { logger, schema: EventBridgeEnvelopeSchema, name: 'redeploy event', keysOf });
+// The secret version the change is (Secret Synced, Secret Rotated): the rotation's token.
+const correlationIdOf = (e: unknown): string | undefined => stringOf(((e as Record<string, unknown> | null)?.detail as Record<string, unknown> | undefined)?.versionId);
+
+export const handler = wrapLambdaHandler(lambdaHandler, { logger, metrics, schema: EventBridgeEnvelopeSchema, name: 'redeploy event', keysOf, correlationIdOf });

@@ -7,16 +7,19 @@ import { createRotationDeps } from '../rotation/deps.js';
 import { handleRotateEvent } from '../rotation/handleRotateEvent.js';
 import type { StalePendingReport } from '../rotation/resolveStalePending.js';
 import type { StepOutcome } from '../rotation/rotate.js';
+import { createMetrics } from './metrics.js';
 import { stringOf, wrapLambdaHandler } from './wrapLambdaHandler.js';
 
 const config = loadConfig();
-const logger = new Logger({ serviceName: 'keyroll' });
+const logger = new Logger({ serviceName: config.POWERTOOLS_SERVICE_NAME });
+const { metrics, sink } = createMetrics(config);
 const clientOptions = { maxAttempts: config.AWS_MAX_ATTEMPTS };
 const deps = createRotationDeps(config, {
   secretsManager: createSecretsManagerClient(clientOptions),
   eventBridge: createEventBridgeClient(clientOptions),
   rds: createLazyRdsClient(clientOptions),
   logger,
+  metrics: sink,
 });
 
 /** Runs one step of Secrets Manager's rotation, or heals a stale AWSPENDING when the reconcile or the CLI asks. */
@@ -32,4 +35,7 @@ function keysOf(e: unknown): Record<string, string | undefined> {
   return { secretArn: stringOf(ev.SecretId), step: stringOf(ev.Step) ?? stringOf(ev.action), token: stringOf(ev.ClientRequestToken) };
 }
 
-export const handler = wrapLambdaHandler(lambdaHandler, { logger, schema: RotateFunctionEventSchema, name: 'rotation event', keysOf });
+// The version the rotation creates: the events it causes (Secret Rotated, Secret Synced…) carry it as versionId.
+const correlationIdOf = (e: unknown): string | undefined => stringOf((e as Record<string, unknown> | null)?.ClientRequestToken);
+
+export const handler = wrapLambdaHandler(lambdaHandler, { logger, metrics, schema: RotateFunctionEventSchema, name: 'rotation event', keysOf, correlationIdOf });

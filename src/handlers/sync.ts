@@ -6,16 +6,19 @@ import { createSyncDeps } from '../sync/deps.js';
 import { healViaRotate } from '../sync/healViaRotate.js';
 import { runSyncTrigger, type SyncOutcome } from '../sync/runSyncTrigger.js';
 import { SyncEventSchema, type SyncTrigger } from '../sync/syncTrigger.js';
-import { wrapLambdaHandler } from './wrapLambdaHandler.js';
+import { createMetrics } from './metrics.js';
+import { stringOf, wrapLambdaHandler } from './wrapLambdaHandler.js';
 
 const config = loadConfig();
-const logger = new Logger({ serviceName: 'keyroll' });
+const logger = new Logger({ serviceName: config.POWERTOOLS_SERVICE_NAME });
+const { metrics, sink } = createMetrics(config);
 const clientOptions = { maxAttempts: config.AWS_MAX_ATTEMPTS };
 const deps = createSyncDeps(config, {
   secretsManager: createSecretsManagerClient(clientOptions),
   ssm: createSsmClient(clientOptions),
   eventBridge: createEventBridgeClient(clientOptions),
   logger,
+  metrics: sink,
 });
 // The reconcile asks the rotate function to heal stale AWSPENDING labels (sync never logs in to a database).
 const healStalePending = config.ROTATE_FUNCTION_NAME ? healViaRotate(createLambdaClient(clientOptions), config.ROTATE_FUNCTION_NAME) : undefined;
@@ -42,4 +45,7 @@ function keysOf(e: unknown): Record<string, string | undefined> {
   return { trigger: t.trigger, secretArn: t.kind === 'reconcile' ? undefined : t.secretId?.slice(0, 2048) };
 }
 
-export const handler = wrapLambdaHandler(lambdaHandler, { logger, schema: SyncEventSchema, name: 'sync event', keysOf });
+// The AWSCURRENT version the event announces (Secret Label Updated, Secret Rotated): the rotation's token.
+const correlationIdOf = (e: unknown): string | undefined => stringOf(((e as Record<string, unknown> | null)?.detail as Record<string, unknown> | undefined)?.versionId);
+
+export const handler = wrapLambdaHandler(lambdaHandler, { logger, metrics, schema: SyncEventSchema, name: 'sync event', keysOf, correlationIdOf });

@@ -4,6 +4,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Config } from '../config.js';
+import type { MetricsSink } from '../metrics.js';
 import type { MirrorRules } from '../mirrorPath.js';
 import { createRateLimiter, type RateLimiter } from '../rateLimiter.js';
 import type { DiscoveryCache } from './discoveryCache.js';
@@ -14,6 +15,8 @@ export interface RedeployDeps {
   ecs: ECSClient;
   eventBridge: EventBridgeClient;
   logger?: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  /** Where ServicesRestarted/Skipped/Failed and EventsNotPublished go (the handler's; the CLI records none). */
+  metrics?: MetricsSink;
   clock?: () => Date;
   /**
    * Task definitions by revision ARN. Revisions are immutable, so the caller keeps one cache
@@ -65,7 +68,7 @@ export interface RedeploySettings {
  * What the caller built and keeps: the clients, the logger, and the task definition cache,
  * which must outlive one call (module scope in the handler), so it is never made here.
  */
-export interface RedeployClients extends Pick<RedeployDeps, 'ecs' | 'eventBridge' | 'logger' | 'taskDefinitionCache' | 'discoveryCache'> {
+export interface RedeployClients extends Pick<RedeployDeps, 'ecs' | 'eventBridge' | 'logger' | 'metrics' | 'taskDefinitionCache' | 'discoveryCache'> {
   /** Needed to redeploy for an event; the CLI, which forms the change itself, leaves them out. */
   secretsManager?: SecretsManagerClient;
   ssm?: SSMClient;
@@ -88,6 +91,7 @@ export function createRedeployDeps(config: Config, clients: RedeployClients): Re
     ...(clients.secretsManager ? { secretsManager: clients.secretsManager } : {}),
     ...(clients.ssm ? { ssm: clients.ssm } : {}),
     ...(clients.logger ? { logger: clients.logger } : {}),
+    ...(clients.metrics ? { metrics: clients.metrics } : {}),
     taskDefinitionCache: clients.taskDefinitionCache,
     ...(clients.discoveryCache ? { discoveryCache: clients.discoveryCache } : {}),
     settings: {

@@ -108,6 +108,11 @@ export async function redeployForChange(deps: RedeployDeps, change: Change, opti
   }
   for (const list of [result.restarted, result.skipped, result.failed, result.unaffected]) list.sort(byName);
 
+  if (!result.dryRun) {
+    deps.metrics?.record('ServicesRestarted', result.restarted.length);
+    deps.metrics?.record('ServicesSkipped', result.skipped.length);
+    deps.metrics?.record('ServicesFailed', result.failed.length);
+  }
   if (options.publish ?? true) result.published = await publishRedeployed(deps, change, result);
   return result;
 }
@@ -144,6 +149,7 @@ async function publishRedeployed(deps: RedeployDeps, change: Change, result: Red
     refused = errorText(err);
   }
   if (refused === undefined) return true;
+  deps.metrics?.record('EventsNotPublished', 1);
   deps.logger?.warn(`"${DETAIL_SERVICES_REDEPLOYED}" not published; the restarts stand`, { change: describeChange(change), error: refused });
   return false;
 }

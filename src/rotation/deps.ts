@@ -3,6 +3,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Config } from '../config.js';
+import type { MetricsSink } from '../metrics.js';
 import { createPostgresGateway, type PostgresGateway } from '../postgres/gateway.js';
 
 /** What the rotation steps need, passed in by the handler or the CLI. */
@@ -13,6 +14,8 @@ export interface RotationDeps {
   rds?: () => Promise<RDSClient>;
   db: PostgresGateway;
   logger?: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  /** Where the steps' outcomes and durations go (the handler's; the CLI records none). */
+  metrics?: MetricsSink;
   clock?: () => Date;
   settings: RotationSettings;
 }
@@ -24,7 +27,7 @@ export interface RotationSettings {
 }
 
 /** The clients and logger the caller built (handler: at module scope; CLI: on first use). */
-export type RotationClients = Pick<RotationDeps, 'secretsManager' | 'eventBridge' | 'logger' | 'rds'>;
+export type RotationClients = Pick<RotationDeps, 'secretsManager' | 'eventBridge' | 'logger' | 'metrics' | 'rds'>;
 
 /**
  * Builds the rotation steps' dependencies from the configuration: the PostgreSQL gateway
@@ -43,6 +46,7 @@ export function createRotationDeps(config: Config, clients: RotationClients): Ro
     }),
     ...(clients.logger ? { logger: clients.logger } : {}),
     ...(clients.rds ? { rds: clients.rds } : {}),
+    ...(clients.metrics ? { metrics: clients.metrics } : {}),
     settings: {
       passwordLength: config.PASSWORD_LENGTH,
       excludeCharacters: config.EXCLUDE_CHARACTERS,

@@ -17,11 +17,13 @@ export async function handleRotateEvent(
   options: { functionArn?: string } = {},
 ): Promise<StepOutcome | StalePendingReport> {
   if ('action' in event) {
-    return resolveStalePending(deps, event.SecretId, {
+    const report = await resolveStalePending(deps, event.SecretId, {
       dryRun: event.dryRun === true,
       graceMs: STALE_PENDING_GRACE_MS,
       ...(options.functionArn ? { rotationFunctionArn: options.functionArn } : {}),
     });
+    if (!report.dryRun && (report.action === 'finished' || report.action === 'dropped')) deps.metrics?.record('StalePendingHealed', 1);
+    return report;
   }
   return runRotationStep(deps, event);
 }

@@ -9,6 +9,8 @@ import { setSecret } from './setSecret.js';
 import { testSecret } from './testSecret.js';
 import { finishSecret } from './finishSecret.js';
 import { describeSecret } from './secretValues.js';
+import { clearLastFailure, recordLastFailure } from './lastFailure.js';
+import { readKeyrollTags } from '../tags.js';
 
 export interface StepOutcome {
   secretArn: string;
@@ -22,12 +24,31 @@ export interface StepOutcome {
  * Runs one rotation step for a Secrets Manager rotation event, after the guards every
  * step shares (one DescribeSecret): rotation enabled, the token a version of the secret,
  * the token AWSPENDING. A token already AWSCURRENT means there is nothing to do.
+ * Records the step's outcome and duration (metrics) and, on failure, which step failed and why
+ * on the secret itself (`keyroll:last-failure`, cleared when a rotation finishes), where
+ * `keyroll rotate --wait` and `keyroll status` read it.
  * @throws RotationStateError / RotationConfigError / RotationDatabaseError / SecretFormatError
  *   naming the secret, the step and the cause; never a secret value.
  */
 export async function runRotationStep(deps: RotationDeps, event: RotationEvent): Promise<StepOutcome> {
   const { Step: step, ClientRequestToken: token } = event;
-  const meta = await describeSecret(deps, event.SecretId, step);
+  const started = Date.now();
+  let meta: DescribeSecretResponse | undefined;
+  try {
+    meta = await describeSecret(deps, event.SecretId, step);
+    const outcome = await runGuardedStep(deps, meta, event);
+    recordStep(deps, 'RotationStepSucceeded', step, meta, started);
+    if (step === 'finishSecret') await rotationFinished(deps, meta, outcome);
+    return outcome;
+  } catch (err) {
+    recordStep(deps, 'RotationStepFailed', step, meta, started);
+    if (meta) await recordLastFailure(deps, meta.ARN ?? event.SecretId, { at: new Date().toISOString(), step, versionId: token, cause: causeOf(err, meta.ARN) });
+    throw err;
+  }
+}
+
+async function runGuardedStep(deps: RotationDeps, meta: DescribeSecretResponse, event: RotationEvent): Promise<StepOutcome> {
+  const { Step: step, ClientRequestToken: token } = event;
   const secretArn = meta.ARN ?? event.SecretId;
   const stages = guardRotationState(meta, secretArn, step, token);
   const done = (result: string): StepOutcome => ({ secretArn, step, token, result });
@@ -44,6 +65,30 @@ export async function runRotationStep(deps: RotationDeps, event: RotationEvent):
       // No value read here: createSecret recorded the strategy as a tag (11 calls per rotation).
       return done(await finishSecret(deps, meta, token, recordedStrategyOf(meta.Tags)));
   }
+}
+
+// The strategy a step ran under, for the metric, as the secret's tags record it (`unrecorded` when it could not be described).
+const strategyDimension = (meta: DescribeSecretResponse | undefined): string => (meta ? recordedStrategyOf(meta.Tags) : 'unrecorded');
+
+function recordStep(deps: RotationDeps, name: 'RotationStepSucceeded' | 'RotationStepFailed', step: RotationStep, meta: DescribeSecretResponse | undefined, started: number): void {
+  const strategy = strategyDimension(meta);
+  deps.metrics?.record(name, 1, { step, strategy });
+  deps.metrics?.record('RotationStepDuration', Date.now() - started, { step });
+}
+
+/** A rotation that finished: counted, its unpublished event counted, a failure recorded by an earlier attempt cleared. */
+async function rotationFinished(deps: RotationDeps, meta: DescribeSecretResponse, outcome: StepOutcome): Promise<void> {
+  if (outcome.result === 'finished' || outcome.result === 'finished-unpublished') {
+    deps.metrics?.record('RotationSucceeded', 1, { strategy: strategyDimension(meta) });
+  }
+  if (outcome.result === 'finished-unpublished') deps.metrics?.record('EventsNotPublished', 1);
+  if (readKeyrollTags(meta.Tags).lastFailure !== undefined) await clearLastFailure(deps, outcome.secretArn);
+}
+
+/** The error's name and message for the tag, without the secret's own ARN (the tag is on it). */
+function causeOf(err: unknown, secretArn: string | undefined): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return secretArn ? text.split(`secret ${secretArn}`).join('this secret').split(secretArn).join('this secret') : text;
 }
 
 /** A finish cut short (crash between moving AWSCURRENT and removing AWSPENDING) leaves AWSPENDING on the AWSCURRENT version. */

@@ -3,6 +3,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Config } from '../config.js';
+import type { MetricsSink } from '../metrics.js';
 import type { MirrorRules } from '../mirrorPath.js';
 
 /** What the sync functions need, built by the handler or the CLI. */
@@ -11,6 +12,8 @@ export interface SyncDeps {
   ssm: SSMClient;
   eventBridge: EventBridgeClient;
   logger?: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  /** Where ParametersWritten, SecretsSynced, the reconcile's counts and EventsNotPublished go (the handler's; the CLI records none). */
+  metrics?: MetricsSink;
   clock?: () => Date;
   settings: SyncSettings;
 }
@@ -26,7 +29,7 @@ export interface SyncSettings {
 }
 
 /** The clients and logger the caller built (handler: at module scope; CLI: on first use). */
-export type SyncClients = Pick<SyncDeps, 'secretsManager' | 'ssm' | 'eventBridge' | 'logger'>;
+export type SyncClients = Pick<SyncDeps, 'secretsManager' | 'ssm' | 'eventBridge' | 'logger' | 'metrics'>;
 
 /**
  * Builds the sync functions' dependencies: the caller's clients and the settings from the
@@ -38,6 +41,7 @@ export function createSyncDeps(config: Config, clients: SyncClients): SyncDeps {
     ssm: clients.ssm,
     eventBridge: clients.eventBridge,
     ...(clients.logger ? { logger: clients.logger } : {}),
+    ...(clients.metrics ? { metrics: clients.metrics } : {}),
     settings: {
       kmsKeyId: config.SSM_KMS_KEY_ID,
       putTps: config.SSM_PUT_TPS,

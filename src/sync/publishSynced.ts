@@ -11,7 +11,7 @@ const PUT_EVENTS_BATCH = 10;
  * Publishes one "Secret Synced" per detail, 10 entries a PutEvents call. Never throws.
  * @returns the secrets whose entry was not published, with why (EventBridge's code or the SDK error).
  */
-export async function publishSynced(deps: Pick<SyncDeps, 'eventBridge' | 'settings'>, details: readonly SecretSyncedDetail[]): Promise<Map<string, string>> {
+export async function publishSynced(deps: Pick<SyncDeps, 'eventBridge' | 'settings' | 'metrics'>, details: readonly SecretSyncedDetail[]): Promise<Map<string, string>> {
   const failed = new Map<string, string>();
   for (const batch of chunkList(details, PUT_EVENTS_BATCH)) {
     try {
@@ -25,5 +25,6 @@ export async function publishSynced(deps: Pick<SyncDeps, 'eventBridge' | 'settin
       for (const d of batch) failed.set(d.secretArn, errorText(err));
     }
   }
+  if (failed.size) deps.metrics?.record('EventsNotPublished', failed.size);
   return failed;
 }

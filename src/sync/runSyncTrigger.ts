@@ -17,10 +17,17 @@ export type SyncOutcome =
  */
 export async function runSyncTrigger(deps: SyncDeps, trigger: SyncTrigger, options: Omit<ReconcileOptions, 'only'> = {}): Promise<SyncOutcome> {
   switch (trigger.kind) {
-    case 'secret':
-      return { kind: 'secret', result: await syncSecret(deps, trigger.secretId, trigger.versionId ? { eventVersionId: trigger.versionId } : {}) };
+    case 'secret': {
+      const result = await syncSecret(deps, trigger.secretId, trigger.versionId ? { eventVersionId: trigger.versionId } : {});
+      if (result.status === 'in-sync' || result.status === 'repaired') {
+        deps.metrics?.record('ParametersWritten', result.written.length);
+        if (result.published) deps.metrics?.record('SecretsSynced', 1);
+      }
+      return { kind: 'secret', result };
+    }
     case 'reconcile': {
       const report = await reconcileAll(deps, { ...options, ...(trigger.only ? { only: trigger.only } : {}) });
+      recordReconcile(deps, report);
       const deferred = report.secrets.filter((e) => e.status === 'deferred').map((e) => e.secretArn);
       const continuedWith = deferred.length ? await continueReconcile(deps, deferred) : 0;
       if (continuedWith) deps.logger?.info('reconcile continues in a next run', { deferred: deferred.length, events: continuedWith });
@@ -34,4 +41,15 @@ export async function runSyncTrigger(deps: SyncDeps, trigger: SyncTrigger, optio
       });
       return { kind: 'ignored', reason: trigger.reason };
   }
+}
+
+/** The reconcile's counts as metrics: how much drift it repaired, and what it could not do (the alarm's ReconcileSecretsFailed). */
+function recordReconcile(deps: SyncDeps, report: ReconcileReport): void {
+  const written = report.secrets.reduce((n, e) => n + (e.written?.length ?? 0), 0);
+  deps.metrics?.record('ParametersWritten', written);
+  deps.metrics?.record('DriftRepaired', report.repaired);
+  deps.metrics?.record('SecretsSynced', report.published);
+  deps.metrics?.record('ReconcileSecretsInSync', report.inSync);
+  deps.metrics?.record('ReconcileSecretsFailed', report.failed);
+  deps.metrics?.record('ReconcileSecretsDeferred', report.deferred);
 }

@@ -13,7 +13,7 @@ interface Statement {
   Resource: unknown;
   Condition?: Record<string, Record<string, unknown>>;
 }
-type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+type Resources = Record<string, { Type: string; Condition?: string; Properties: Record<string, any> }>;
 interface Template {
   Resources: Resources;
   Conditions?: Record<string, unknown>;
@@ -278,7 +278,8 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
       ]),
     );
     expect(JSON.stringify(to('Redeploy'))).toContain('"anything-but":{"prefix":"keyroll: secret "}');
-    expect(JSON.stringify(patterns)).not.toContain('CloudTrail');
+    // No function waits on CloudTrail (the RotationFailed rule targets the alarm topic, not a function).
+    expect(JSON.stringify(patterns.filter((p) => p.target.includes('LambdaFunction')))).not.toContain('CloudTrail');
   });
 
   it('runs the reconcile one at a time, with its own slot, asking the rotate function to heal', () => {
@@ -286,6 +287,60 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
     expect(reconcile.ReservedConcurrentExecutions).toBe(1);
     expect(reconcile.Environment.Variables.ROTATE_FUNCTION_NAME).toBe('keyroll-prod-rotate');
     expect(resources.SyncLambdaFunction!.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  const TOPIC = { 'Fn::If': ['CreateAlarmTopic', { Ref: 'AlarmTopic' }, ''] };
+  const alarms = () => Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
+
+  it('creates its own alarm topic when none is given, publishable by CloudWatch of this account and by the RotationFailed rule only', () => {
+    expect(template.Conditions?.CreateAlarmTopic).toEqual({ 'Fn::Equals': ['', ''] });
+    expect(resources.AlarmTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Condition: 'CreateAlarmTopic', Properties: { TopicName: 'keyroll-prod-alarms' } });
+    const policy = resources.AlarmTopicPolicy!.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+    expect(policy.map((p) => [p.Principal.Service, p.Action])).toEqual([
+      ['cloudwatch.amazonaws.com', 'sns:Publish'],
+      ['events.amazonaws.com', 'sns:Publish'],
+    ]);
+    expect(policy[0]!.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    expect(policy[1]!.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['RotationFailedRule', 'Arn'] } } });
+    expect(template.Conditions?.SubscribeAlarmEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
+  it('sends Secrets Manager\'s own RotationFailed, RotationAbandoned and TestRotationFailed to the topic, with what to do', () => {
+    const rule = resources.RotationFailedRule!;
+    expect(rule.Type).toBe('AWS::Events::Rule');
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.secretsmanager'],
+      'detail-type': ['AWS Service Event via CloudTrail'],
+      detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: ['RotationFailed', 'RotationAbandoned', 'TestRotationFailed'] },
+    });
+    const [target] = rule.Properties.Targets;
+    expect(target.Arn).toEqual(TOPIC);
+    expect(target.InputTransformer.InputPathsMap).toMatchObject({ secret: '$.detail.additionalEventData.SecretId', error: '$.detail.errorMessage' });
+    expect(target.InputTransformer.InputTemplate).toMatch(/keyroll status <secret>.*serverless logs -f rotate --stage prod/);
+  });
+
+  it.each([
+    ['RotateErrorsAlarm', 'AWS/Lambda', 'Errors', { Name: 'FunctionName', Value: { Ref: 'RotateLambdaFunction' } }],
+    ['FailedEventsAlarm', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': ['FailedEventsQueue', 'QueueName'] } }],
+    ['ReconcileFailuresAlarm', 'keyroll', 'ReconcileSecretsFailed', { Name: 'service', Value: 'keyroll-prod' }],
+    ['ServicesFailedAlarm', 'keyroll', 'ServicesFailed', { Name: 'service', Value: 'keyroll-prod' }],
+    ['EventsNotPublishedAlarm', 'keyroll', 'EventsNotPublished', { Name: 'service', Value: 'keyroll-prod' }],
+  ])('alarms (%s) on %s %s at the first occurrence, to the topic, saying what to do', (id, namespace, metricName, dimension) => {
+    const alarm = resources[id]!;
+    expect(alarm.Type).toBe('AWS::CloudWatch::Alarm');
+    expect(alarm.Properties).toMatchObject({ Namespace: namespace, MetricName: metricName, Dimensions: [dimension], Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+    expect(alarm.Properties.AlarmActions).toEqual([TOPIC]);
+    expect(alarm.Properties.OKActions).toEqual([TOPIC]);
+    expect(alarm.Properties.AlarmDescription).toMatch(/What to do: .*`keyroll [a-z-]+/s);
+    expect(alarm.Properties.AlarmDescription.length).toBeLessThanOrEqual(1024);
+  });
+
+  it('alarms only on what it can act on: five alarms, each metric one the functions emit', async () => {
+    const { METRIC_NAMES } = await import('../../src/metrics.js');
+    expect(alarms().map(([id]) => id).sort()).toEqual(['EventsNotPublishedAlarm', 'FailedEventsAlarm', 'ReconcileFailuresAlarm', 'RotateErrorsAlarm', 'ServicesFailedAlarm']);
+    for (const [, a] of alarms()) if (a.Properties.Namespace === 'keyroll') expect(METRIC_NAMES).toContain(a.Properties.MetricName);
+    // The functions' metrics carry the service dimension the alarms name.
+    expect(resources.RotateLambdaFunction!.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'keyroll-prod', POWERTOOLS_METRICS_NAMESPACE: 'keyroll' });
   });
 
   it('puts rotate, the only database-facing function, in a VPC only when subnets are given', () => {
@@ -308,6 +363,10 @@ describe('serverless package --stage prod with a VPC and a cluster pattern', () 
       'vpcSecurityGroupIds=sg-0e4f',
       '--param',
       'ecsClusterPattern=prod-*',
+      '--param',
+      'alarmTopicArn=arn:aws:sns:us-east-1:123456789012:ops-pager',
+      '--param',
+      'alarmEmail=oncall@example.com',
     ]);
   }, 150_000);
   afterAll(async () => {
@@ -322,6 +381,18 @@ describe('serverless package --stage prod with a VPC and a cluster pattern', () 
         { SubnetIds: { 'Fn::Split': [',', 'subnet-0a1b,subnet-2c3d'] }, SecurityGroupIds: { 'Fn::Split': [',', 'sg-0e4f'] } },
         { Ref: 'AWS::NoValue' },
       ],
+    });
+  });
+
+  it('sends alarms to an existing topic when one is given, and subscribes the e-mail to it', () => {
+    const existing = 'arn:aws:sns:us-east-1:123456789012:ops-pager';
+    expect(template.Conditions?.CreateAlarmTopic).toEqual({ 'Fn::Equals': [existing, ''] });
+    expect(template.Resources.RotateErrorsAlarm!.Properties.AlarmActions).toEqual([{ 'Fn::If': ['CreateAlarmTopic', { Ref: 'AlarmTopic' }, existing] }]);
+    expect(template.Conditions?.SubscribeAlarmEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['oncall@example.com', ''] }] });
+    expect(template.Resources.AlarmEmailSubscription!.Properties).toEqual({
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+      TopicArn: { 'Fn::If': ['CreateAlarmTopic', { Ref: 'AlarmTopic' }, existing] },
     });
   });
 

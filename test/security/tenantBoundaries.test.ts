@@ -183,7 +183,8 @@ describe('tenant boundaries: the owner of one secret reaches nothing of another 
     expect(failed).toMatch(/master secret .* serves 127\.0\.0\.1:\d+ \(from its value\), not 127\.0\.0\.1:\d+; a master acts only on its own database endpoint/);
     const pending = Object.entries(await stagesOf(aws, arn)).find(([, s]) => s.includes('AWSPENDING'))![0];
     await expect(aws.sm.send(new GetSecretValueCommand({ SecretId: arn, VersionId: pending }))).rejects.toThrow(/can't find/);
-    expect((await aws.sm.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? []).toEqual([]);
+    // No strategy recorded: the only tag is the failed step's record (keyroll:last-failure).
+    expect(((await aws.sm.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? []).map((t) => t.Key)).toEqual(['keyroll:last-failure']);
   });
 
   it('4. a clone role created in advance by someone else is never granted the original\'s membership nor a password', async () => {

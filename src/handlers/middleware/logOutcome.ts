@@ -6,6 +6,11 @@ export interface LogOutcomeOptions {
   logger: Logger;
   /** Keys that identify the work (secretArn, step, token…): appended to every log line. Never values. */
   keysOf?: (event: unknown) => Record<string, string | undefined>;
+  /**
+   * The id that ties one change's log lines together across functions (`correlation_id`):
+   * the secret version a rotation creates, which every event keyroll publishes about it carries.
+   */
+  correlationIdOf?: (event: unknown) => string | undefined;
 }
 
 interface OutcomeInternal extends Record<string, unknown> {
@@ -30,7 +35,7 @@ export function describeError(err: unknown): Record<string, unknown> {
  */
 export function logOutcome(options: LogOutcomeOptions): MiddlewareObj<unknown, unknown, Error, any, OutcomeInternal> {
   if (!options?.logger) throw new TypeError('logOutcome: options.logger is required');
-  const { logger, keysOf } = options;
+  const { logger, keysOf, correlationIdOf } = options;
   const elapsed = (internal: OutcomeInternal) => Date.now() - (internal['keyroll:startedAt'] ?? Date.now());
 
   return {
@@ -41,6 +46,8 @@ export function logOutcome(options: LogOutcomeOptions): MiddlewareObj<unknown, u
         const keys = Object.fromEntries(Object.entries(keysOf(request.event)).filter(([, v]) => v !== undefined));
         logger.appendKeys(keys);
       }
+      const correlationId = correlationIdOf?.(request.event);
+      if (correlationId) logger.setCorrelationId(correlationId);
     },
     after: function logOutcomeAfter(request) {
       logger.info('invocation finished', { outcome: 'ok', durationMs: elapsed(request.internal) });
