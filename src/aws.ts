@@ -3,6 +3,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
  * Options shared by every client. The endpoint is normally left unset: the SDK reads
@@ -10,6 +11,8 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
  * LocalStack or keyroll's local endpoint without knowing which.
  */
 export interface ClientOptions {
+  /** A named profile of the shared config and credentials files (credentials, region), as the AWS CLI's --profile. */
+  profile?: string;
   region?: string;
   endpoint?: string;
   maxAttempts?: number;
@@ -18,6 +21,7 @@ export interface ClientOptions {
 // Adaptive retry adds client-side rate limiting on top of exponential backoff, so
 // ThrottlingException from a bulk run slows the caller down instead of failing it.
 const common = (o: ClientOptions) => ({
+  ...(o.profile ? { profile: o.profile } : {}),
   ...(o.region ? { region: o.region } : {}),
   ...(o.endpoint ? { endpoint: o.endpoint } : {}),
   retryMode: 'adaptive' as const,
@@ -29,6 +33,8 @@ export const createSsmClient = (o: ClientOptions = {}) => new SSMClient(common(o
 export const createEcsClient = (o: ClientOptions = {}) => new ECSClient(common(o));
 export const createEventBridgeClient = (o: ClientOptions = {}) => new EventBridgeClient(common(o));
 export const createLambdaClient = (o: ClientOptions = {}) => new LambdaClient(common(o));
+/** The CLI's, for the failed-events queue (replay-failed); no function uses it. */
+export const createSqsClient = (o: ClientOptions = {}) => new SQSClient(common(o));
 /**
  * An RDS client, built on first use and loaded lazily: only a rotation through an RDS-managed
  * master needs it, so no cold start pays for the module.

@@ -18,6 +18,12 @@ export function signingServiceOf(authorization: string | undefined): string | un
   return authorization ? CREDENTIAL_SCOPE.exec(authorization)?.[1] : undefined;
 }
 
+/** Who signed a request and for which region, from SigV4's `Credential=<key id>/<date>/<region>/<service>/aws4_request`. */
+export function signerOf(authorization: string | undefined): { accessKeyId: string; region: string } | undefined {
+  const m = authorization ? /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\//.exec(authorization) : null;
+  return m ? { accessKeyId: m[1]!, region: m[2]! } : undefined;
+}
+
 /** A form-encoded body as its flattened members. */
 export function parseQueryForm(raw: string): QueryParams {
   return new Map(new URLSearchParams(raw));

@@ -16,7 +16,7 @@ import { createEventBridge, type EventBridgeEmulation, type EventRule } from './
 import { createSqs, type SqsEmulation, type SqsOptions } from './sqs.js';
 import { createRds, type RdsEmulation } from './rds.js';
 import { encodeJson, jsonContentType, jsonErrorOf } from './jsonProtocol.js';
-import { parseQueryForm, queryErrorXml, queryResultXml, signingServiceOf } from './queryProtocol.js';
+import { parseQueryForm, queryErrorXml, queryResultXml, signerOf, signingServiceOf } from './queryProtocol.js';
 import { createLambdaInvokeApi, lambdaErrorOf, parseInvokePath } from './lambdaInvokeApi.js';
 
 /** One answered request, for counting API calls in tests and benchmarks. */
@@ -29,6 +29,8 @@ export interface RequestLogEntry {
   durationMs: number;
   /** `ok`, or the `__type` of the error answered. */
   outcome: string;
+  /** The access key id and region the request was signed with (SigV4's credential scope), when signed. */
+  signer?: { accessKeyId: string; region: string };
 }
 
 /** Injected failure: the Nth call (1-based, counted from injection) or every call until a time. */
@@ -255,6 +257,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
       }
       const target = req.headers['x-amz-target'];
       const signingService = signingServiceOf(req.headers.authorization);
+      const signer = signerOf(req.headers.authorization);
       const contentType = String(req.headers['content-type'] ?? '');
       const invocation = parseInvokePath(req.method, req.url);
       if (invocation) {
@@ -311,7 +314,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
             '/2015-03-31/functions/{FunctionName}/invocations (Lambda Invoke)',
         );
       }
-      requestLog.push({ service, operation, at: new Date(started), durationMs: Date.now() - started, outcome: 'ok' });
+      requestLog.push({ service, operation, at: new Date(started), durationMs: Date.now() - started, outcome: 'ok', ...(signer ? { signer } : {}) });
     } catch (err) {
       const e =
         err instanceof AwsApiError

@@ -52,7 +52,7 @@ export interface SqsMessageView {
  * SQS (AWS JSON 1.0, target prefix `AmazonSQS`, query-compatible errors): standard queues with
  * CreateQueue, GetQueueUrl, ListQueues, DeleteQueue, GetQueueAttributes, SendMessage,
  * SendMessageBatch, ReceiveMessage (visibility timeout, short long-polls), DeleteMessage,
- * DeleteMessageBatch, ChangeMessageVisibility and PurgeQueue. FIFO queues are not emulated.
+ * DeleteMessageBatch, ChangeMessageVisibility, ChangeMessageVisibilityBatch and PurgeQueue. FIFO queues are not emulated.
  * Queue URLs are `http://127.0.0.1:<port>/<account>/<name>`.
  */
 export interface SqsEmulation extends ServiceEmulation {
@@ -287,6 +287,18 @@ export function createSqs(ctx: ServiceContext, options: SqsOptions & { baseUrl: 
     return { message, stale: message.receipt !== handle };
   };
 
+  // ChangeMessageVisibility's rule: only a message in flight (received, still hidden, by its latest
+  // receipt) changes; the new timeout counts from this call, as the API reference describes.
+  const changeVisibility = (q: Queue, input: RequestFields) => {
+    const handle = requireSqsString(input, 'ReceiptHandle');
+    const timeout = readSqsInteger(input, 'VisibilityTimeout', 0, 43_200);
+    if (timeout === undefined) throw invalidParameterValue('The request must contain the parameter VisibilityTimeout.');
+    const { message, stale } = resolveReceipt(q, handle);
+    const now = nowMs();
+    if (!message || stale || message.receiveCount === 0 || message.visibleAt <= now) throw messageNotInflight();
+    message.visibleAt = now + timeout * 1000;
+  };
+
   const removeMessage = (q: Queue, handle: string) => {
     const { message, stale } = resolveReceipt(q, handle);
     // AWS: with an old ReceiptHandle "the request will succeed, but the message might not be deleted".
@@ -487,16 +499,25 @@ export function createSqs(ctx: ServiceContext, options: SqsOptions & { baseUrl: 
     },
 
     ChangeMessageVisibility(input) {
-      const queue = requireQueue(input);
-      const handle = requireSqsString(input, 'ReceiptHandle');
-      const timeout = readSqsInteger(input, 'VisibilityTimeout', 0, 43_200);
-      if (timeout === undefined) throw invalidParameterValue('The request must contain the parameter VisibilityTimeout.');
-      const { message, stale } = resolveReceipt(queue, handle);
-      const now = nowMs();
-      if (!message || stale || message.receiveCount === 0 || message.visibleAt <= now) throw messageNotInflight();
-      // The new timeout counts from this call, as the API reference describes.
-      message.visibleAt = now + timeout * 1000;
+      changeVisibility(requireQueue(input), input);
       return {};
+    },
+
+    ChangeMessageVisibilityBatch(input) {
+      const queue = requireQueue(input);
+      const entries = readBatch(input, 'ChangeMessageVisibilityBatchRequestEntry');
+      const successful: unknown[] = [];
+      const failed: unknown[] = [];
+      for (const e of entries) {
+        const id = e['Id'] as string;
+        try {
+          changeVisibility(queue, e);
+          successful.push({ Id: id });
+        } catch (err) {
+          failed.push(failedEntry(id, err));
+        }
+      }
+      return { Successful: successful, Failed: failed };
     },
 
     PurgeQueue(input) {

@@ -2,7 +2,8 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { createEcsClient, createEventBridgeClient, createLambdaClient, createLazyRdsClient, createSecretsManagerClient, createSsmClient, type ClientOptions } from '../aws.js';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createEcsClient, createEventBridgeClient, createLambdaClient, createLazyRdsClient, createSecretsManagerClient, createSqsClient, createSsmClient, type ClientOptions } from '../aws.js';
 import type { Config } from '../config.js';
 import type { PostgresGateway } from '../postgres/gateway.js';
 import { createRedeployDeps, type RedeployDeps } from '../redeploy/deps.js';
@@ -13,6 +14,7 @@ import type { CliOutput } from './createCliOutput.js';
 
 /** The options every command accepts (commander's `optsWithGlobals()`). */
 export interface GlobalOptions {
+  profile?: string;
   endpointUrl?: string;
   region?: string;
   json?: boolean;
@@ -29,12 +31,16 @@ export interface CliContext {
   readonly out: CliOutput;
   /** KEYROLL_ROTATE_FUNCTION_ARN, read by the CLI entry. */
   readonly rotateFunctionArn: string | undefined;
+  /** KEYROLL_FAILED_QUEUE, read by the CLI entry: the failed-events queue's name or URL. */
+  readonly failedQueue: string | undefined;
   readonly logger: CliLogger;
   secretsManager(): SecretsManagerClient;
   ssm(): SSMClient;
   ecs(): ECSClient;
   /** For asking the rotate function to heal (doctor --fix). */
   lambda(): LambdaClient;
+  /** For the failed-events queue (replay-failed). */
+  sqs(): SQSClient;
   db(): PostgresGateway;
   syncDeps(): SyncDeps;
   rotationDeps(): RotationDeps;
@@ -64,10 +70,12 @@ export function createCliContext(input: {
   config: Config;
   options: GlobalOptions;
   rotateFunctionArn: string | undefined;
+  failedQueue?: string | undefined;
 }): CliContext {
   const { out, config, options } = input;
   const clientOptions: ClientOptions = {
     maxAttempts: config.AWS_MAX_ATTEMPTS,
+    ...(options.profile ? { profile: options.profile } : {}),
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
   };
@@ -87,6 +95,7 @@ export function createCliContext(input: {
   const ecs = once(() => createEcsClient(clientOptions));
   const eventBridge = once(() => createEventBridgeClient(clientOptions));
   const lambda = once(() => createLambdaClient(clientOptions));
+  const sqs = once(() => createSqsClient(clientOptions));
   const logger = createCliLogger(out, options.verbose === true);
   // The global options win over the environment, for every domain's settings alike.
   const effective: Config = {
@@ -104,11 +113,13 @@ export function createCliContext(input: {
   return {
     out,
     rotateFunctionArn: input.rotateFunctionArn,
+    failedQueue: input.failedQueue,
     logger,
     secretsManager,
     ssm,
     ecs,
     lambda,
+    sqs,
     db: () => rotationDeps().db,
     syncDeps: () => createSyncDeps(effective, { secretsManager: secretsManager(), ssm: ssm(), eventBridge: eventBridge(), logger }),
     rotationDeps,

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { DescribeSecretCommand, RotateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AWSCURRENT, AWSPENDING } from '../secret.js';
+import { parseLastFailure, tagValue, TAG_LAST_FAILURE } from '../tags.js';
 import type { CommandSetup } from './commandSetup.js';
 import type { CliContext } from './createCliContext.js';
 import { createProgress } from './createProgress.js';
@@ -21,6 +22,8 @@ export interface RotateReport {
   elapsedMs?: number;
   /** Why the wait failed, and what to do. */
   message?: string;
+  /** The step the rotate function recorded as failed, when it did. */
+  failedStep?: string;
 }
 
 export interface WaitOptions {
@@ -49,16 +52,17 @@ export async function startRotation(secretsManager: SecretsManagerClient, secret
 
 /**
  * Follows a rotation by polling DescribeSecret (every `intervalMs`, until `timeoutMs`) until
- * the new version is AWSCURRENT. Fails when AWSPENDING leaves the version before that
- * (cancelled, or healed as stale) or when the time runs out with AWSPENDING still on it, which
- * is how a failed step looks from outside: Secrets Manager reports no failure itself.
- * Never throws for the rotation's outcome; SDK errors propagate.
+ * the new version is AWSCURRENT. Fails as soon as keyroll's rotate function records a failed
+ * step of this version on the secret (tag keyroll:last-failure: the step and its cause), when
+ * AWSPENDING leaves the version before it is AWSCURRENT (cancelled, or healed as stale), or when
+ * the time runs out with AWSPENDING still on it (a rotation function that records nothing, or
+ * one still running). Never throws for the rotation's outcome; SDK errors propagate.
  */
 export async function waitForRotation(
   secretsManager: SecretsManagerClient,
-  target: { arn: string; versionId: string },
+  target: { arn: string; versionId: string; since?: Date },
   options: WaitOptions,
-): Promise<Pick<RotateReport, 'status' | 'elapsedMs' | 'message'>> {
+): Promise<Pick<RotateReport, 'status' | 'elapsedMs' | 'message' | 'failedStep'>> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   let last = '';
@@ -70,6 +74,10 @@ export async function waitForRotation(
     last = seen;
     const elapsedMs = Date.now() - started;
     if (stages.includes(AWSCURRENT)) return { status: 'finished', elapsedMs };
+    const failure = parseLastFailure(tagValue(meta.Tags, TAG_LAST_FAILURE));
+    if (failure && failure.versionId === target.versionId && recordedSince(failure, target.since)) {
+      return { status: 'failed', elapsedMs, failedStep: failure.step, message: `rotation of ${target.arn} failed at ${failure.step}: ${failure.cause}. ${nextSteps(target.arn)}` };
+    }
     if (!stages.includes(AWSPENDING)) {
       return {
         status: 'failed',
@@ -86,12 +94,20 @@ export async function waitForRotation(
         elapsedMs,
         message:
           `rotation of ${target.arn} did not finish within ${formatSeconds(options.timeoutMs)}: AWSPENDING is still on version ${target.versionId}. ` +
-          `A step failed or is still running: read the rotation function's logs, then run keyroll doctor ${target.arn} (--fix heals a stale AWSPENDING)`,
+          `A step failed or is still running: ${nextSteps(target.arn)}`,
       };
     }
     await sleep(Math.min(options.intervalMs, Math.max(0, deadline - Date.now())));
   }
 }
+
+// A failure of this version recorded before the rotation started is an earlier attempt's (the same
+// version retried). The tag has second precision and the function's clock is not ours: 5 s of slack.
+const CLOCK_SLACK_MS = 5_000;
+const recordedSince = (failure: { at: string }, since: Date | undefined): boolean =>
+  since === undefined || !(Date.parse(failure.at) < since.getTime() - CLOCK_SLACK_MS);
+
+const nextSteps = (arn: string) => `read the rotation function's logs (serverless logs -f rotate), then run keyroll doctor ${arn} (--fix heals a stale AWSPENDING)`;
 
 /** `keyroll rotate <secret> [--wait]`. */
 export function addRotateCommand(program: Command, setup: CommandSetup): void {
@@ -110,6 +126,7 @@ export function addRotateCommand(program: Command, setup: CommandSetup): void {
 async function runRotate(ctx: CliContext, secretId: string, options: { wait?: boolean; timeout: number; interval: number }): Promise<number> {
   const { out } = ctx;
   const sm = ctx.secretsManager();
+  const since = new Date();
   const rotation = await startRotation(sm, secretId);
   const report: RotateReport = { secretArn: rotation.arn, name: rotation.name, versionId: rotation.versionId, status: 'started' };
   if (!out.json) out.note(`rotation of ${rotation.name} started: version ${rotation.versionId}`);
@@ -117,7 +134,7 @@ async function runRotate(ctx: CliContext, secretId: string, options: { wait?: bo
     let progress = createProgress(out, 'waiting for the rotation');
     let outcome;
     try {
-      outcome = await waitForRotation(sm, { arn: rotation.arn, versionId: rotation.versionId }, {
+      outcome = await waitForRotation(sm, { arn: rotation.arn, versionId: rotation.versionId, since }, {
         timeoutMs: options.timeout * 1000,
         intervalMs: options.interval * 1000,
         onStages: (stages) => {

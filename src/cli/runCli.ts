@@ -9,6 +9,7 @@ import { addEnableCommand } from './enable.js';
 import { EXIT_OK } from './exitCodeOf.js';
 import { addPlanCommand } from './plan.js';
 import { addRedeployCommand } from './redeploy.js';
+import { addReplayFailedCommand } from './replayFailed.js';
 import { reportError } from './reportError.js';
 import { addRotateCommand } from './rotate.js';
 import { addStatusCommand } from './status.js';
@@ -18,7 +19,7 @@ import { addSyncCommand } from './sync.js';
 export interface CliIo {
   stdout: OutputStream;
   stderr: OutputStream;
-  /** keyroll's variables (config.ts) and KEYROLL_ROTATE_FUNCTION_ARN. The AWS SDK reads AWS_* from the process itself. */
+  /** keyroll's variables (config.ts), KEYROLL_ROTATE_FUNCTION_ARN and KEYROLL_FAILED_QUEUE. The AWS SDK reads AWS_* from the process itself. */
   env: Record<string, string | undefined>;
 }
 
@@ -48,6 +49,7 @@ function createProgram(io: CliIo, setup: CommandSetup): Command {
     .description('Operate keyroll: PostgreSQL credentials rotated in Secrets Manager, mirrored to SSM Parameter Store, rolled out to ECS.')
     .version(version, '--version', 'print the version')
     .option('--endpoint-url <url>', 'AWS endpoint for every service (default: the SDK\'s AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>, else AWS)', parseUrl)
+    .option('--profile <name>', 'AWS profile of the shared config and credentials files, for credentials and region (default: AWS_PROFILE, else default)')
     .option('--region <region>', 'AWS region (default: AWS_REGION or the profile\'s region)')
     .option('--json', 'print exactly one JSON document on stdout, for scripts')
     .option('--verbose', 'log what keyroll does on stderr; on failure print the full error with its causes')
@@ -71,6 +73,7 @@ function createProgram(io: CliIo, setup: CommandSetup): Command {
   addSyncCommand(program, setup);
   addRedeployCommand(program, setup);
   addDoctorCommand(program, setup);
+  addReplayFailedCommand(program, setup);
   // Subcommands were created by program.command(), so they inherit exitOverride and the output.
   return program;
 }
@@ -96,6 +99,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         config: loadConfig(io.env as NodeJS.ProcessEnv),
         options: command.optsWithGlobals<GlobalOptions>(),
         rotateFunctionArn: io.env.KEYROLL_ROTATE_FUNCTION_ARN?.trim() || undefined,
+        failedQueue: io.env.KEYROLL_FAILED_QUEUE?.trim() || undefined,
       });
       return context;
     },

@@ -6,7 +6,7 @@ import { ClusterNotFoundError } from '../redeploy/errors.js';
 import { parameterSetOf } from '../redeploy/matchReference.js';
 import { strategyOf } from '../rotation/strategy.js';
 import { parseSecretString } from '../secret.js';
-import { tagValue, TAG_SSM_PATH } from '../tags.js';
+import { parseLastFailure, tagValue, TAG_LAST_FAILURE, TAG_SSM_PATH, type LastFailure } from '../tags.js';
 import type { DescribedSecret } from '../sync/secretFacts.js';
 import { planSync } from '../sync/planSync.js';
 import { readSecretValues, type SecretValueRead } from '../sync/readSecretValues.js';
@@ -48,6 +48,8 @@ export interface SecretStatus {
     | { status: 'error'; error: string };
   services: { status: 'ok'; referencing: ReferencingService[] } | { status: 'error'; error: string };
   pending: { status: PendingState['status']; versionId: string | null };
+  /** The step that failed last, as the rotate function recorded it (tag keyroll:last-failure); null once a rotation finished since. */
+  lastFailure: LastFailure | null;
   /** Why a field could not be determined (e.g. the value is not a PostgreSQL secret). */
   errors: string[];
 }
@@ -175,6 +177,7 @@ async function statusOf(
     ssm,
     services: referencing,
     pending: { status: pending.status, versionId: pending.versionId ?? null },
+    lastFailure: parseLastFailure(tagValue(entry.tags, TAG_LAST_FAILURE)) ?? null,
     errors,
   };
 }
@@ -255,6 +258,7 @@ function printStatus(ctx: CliContext, report: StatusReport): void {
     ...s.errors.map((e) => `${s.name}: ${e}`),
     ...(s.ssm.status === 'error' ? [`${s.name}: SSM: ${s.ssm.error}`] : []),
     ...(s.services.status === 'error' ? [`${s.name}: services: ${s.services.error}`] : []),
+    ...(s.lastFailure ? [`${s.name}: rotation failed at ${s.lastFailure.step} (version ${s.lastFailure.versionId}, ${s.lastFailure.at}): ${s.lastFailure.cause}`] : []),
     ...(s.pending.status === 'stale' ? [`${s.name}: AWSPENDING left on version ${s.pending.versionId} by a failed rotation: keyroll doctor ${s.name} --fix`] : []),
   ]);
   if (problems.length) out.line();

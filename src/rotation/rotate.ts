@@ -42,7 +42,7 @@ export async function runRotationStep(deps: RotationDeps, event: RotationEvent):
     return outcome;
   } catch (err) {
     recordStep(deps, 'RotationStepFailed', step, meta, started);
-    if (meta) await recordLastFailure(deps, meta.ARN ?? event.SecretId, { at: new Date().toISOString(), step, versionId: token, cause: causeOf(err, meta.ARN) });
+    if (meta) await recordLastFailure(deps, meta.ARN ?? event.SecretId, { at: new Date().toISOString(), step, versionId: token, cause: causeOf(err, step, meta.ARN, token) });
     throw err;
   }
 }
@@ -85,10 +85,33 @@ async function rotationFinished(deps: RotationDeps, meta: DescribeSecretResponse
   if (readKeyrollTags(meta.Tags).lastFailure !== undefined) await clearLastFailure(deps, outcome.secretArn);
 }
 
-/** The error's name and message for the tag, without the secret's own ARN (the tag is on it). */
-function causeOf(err: unknown, secretArn: string | undefined): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return secretArn ? text.split(`secret ${secretArn}`).join('this secret').split(secretArn).join('this secret') : text;
+/**
+ * The error's name and message for the tag (256 characters in all), without what the tag already
+ * says: the step, the secret's ARN (the tag is on it) and the version.
+ */
+function causeOf(err: unknown, step: string, secretArn: string | undefined, token: string): string {
+  const name = err instanceof Error ? err.name : 'Error';
+  let message = err instanceof Error ? err.message : String(err);
+  if (message.startsWith(`${step}: `)) message = message.slice(step.length + 2);
+  for (const known of [secretArn ? `secret ${secretArn}` : undefined, `version ${token}`, secretArn]) {
+    if (known) message = message.split(known).join('');
+  }
+  message = message.replace(/^[\s:,]+/, '').replace(/\s+:/g, ':').replace(/:\s*:/g, ':').replace(/\s{2,}/g, ' ');
+  const codes = causeCodesOf(err);
+  return `${name}${codes.length ? ` ${codes.join('/')}` : ''}: ${message}`;
+}
+
+// The codes along the cause chain (a connection failure's reason, SQLSTATE, Node's TLS or socket
+// code), first in the tag: they survive when the message is cut to fit.
+function causeCodesOf(err: unknown): string[] {
+  const codes: string[] = [];
+  let e: unknown = err instanceof Error ? err.cause : undefined;
+  for (let depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { reason, code } = e as { reason?: unknown; code?: unknown };
+    for (const c of [reason, code]) if (typeof c === 'string' && c && !codes.includes(c)) codes.push(c);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return codes.slice(0, 3);
 }
 
 /** A finish cut short (crash between moving AWSCURRENT and removing AWSPENDING) leaves AWSPENDING on the AWSCURRENT version. */

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { useTestAws } from '../support/endpoint.js';
@@ -8,9 +11,9 @@ import { seedSecret } from '../support/rotation.js';
 const BIN = fileURLToPath(new URL('../../bin/keyroll.mjs', import.meta.url));
 
 /** Runs the bin as a child process (bounded by `timeoutMs`), as a shell would. */
-function spawnBin(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function spawnBin(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -37,5 +40,33 @@ describe('bin/keyroll.mjs', () => {
     const report = JSON.parse(run.stdout);
     expect(report.secrets.map((s: { secretArn: string }) => s.secretArn)).toContain(secret.arn);
     expect(run.stdout).not.toContain(secret.role.password);
+  });
+
+  it('--profile takes the credentials and the region from the shared files, over the environment\'s, as the AWS CLI does', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'keyroll-profile-'));
+    try {
+      await writeFile(join(dir, 'config'), '[profile ops]\nregion = eu-west-2\n');
+      await writeFile(join(dir, 'credentials'), '[ops]\naws_access_key_id = AKIAOPSPROFILE0001\naws_secret_access_key = ops-secret\n');
+      const before = aws.endpoint.requestLog.length;
+
+      // Act
+      const { AWS_REGION: _region, AWS_DEFAULT_REGION: _defaultRegion, AWS_PROFILE: _profile, ...inherited } = process.env;
+      const run = await spawnBin(['--profile', 'ops', 'status', '--json', '--endpoint-url', aws.endpoint.url], 60_000, {
+        ...inherited,
+        AWS_CONFIG_FILE: join(dir, 'config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+        AWS_ACCESS_KEY_ID: 'AKIAENVIRONMENT0001',
+        AWS_SECRET_ACCESS_KEY: 'env-secret',
+      });
+
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      const signers = aws.endpoint.requestLog.slice(before).map((r) => r.signer);
+      expect(signers.length).toBeGreaterThan(0);
+      for (const s of signers) expect(s).toEqual({ accessKeyId: 'AKIAOPSPROFILE0001', region: 'eu-west-2' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -38,6 +38,7 @@ describe('keyroll enable', () => {
       schedule: 'rate(30 days)',
       duration: '2h',
       nextRotation: expect.any(String),
+      test: { status: 'passed' },
     });
     const meta = await aws.sm.send(new DescribeSecretCommand({ SecretId: secret.arn }));
     expect(meta.RotationRules).toMatchObject({ ScheduleExpression: 'rate(30 days)', Duration: '2h' });
