@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { startAwsEndpoint, type AwsEndpoint, type AwsEndpointOptions } from '../local/aws/server.js';
 import { startBundleHost, type BundleHost, type BundleHostOptions } from '../local/bundleHost.js';
 import { startPostgres, type LocalPostgres } from '../local/postgres.js';
-import { rulesFromServerless } from '../local/serverlessRules.js';
+import { queuesFromServerless, rulesFromServerless } from '../local/serverlessRules.js';
 import { createStackClients, type StackClients } from '../local/stackClients.js';
 
 export const STAGE = 'bench';
@@ -37,6 +37,7 @@ export async function startBenchStack(options: {
   const endpoint = await startAwsEndpoint({
     ...options.endpoint,
     rules: rulesFromServerless(yml, { stage: STAGE, ...(options.params ? { params: options.params } : {}) }),
+    queues: queuesFromServerless(yml, { stage: STAGE, ...(options.params ? { params: options.params } : {}) }),
     lambdaFallback: (name, payload) => host!.invoke(name, payload),
   });
   try {

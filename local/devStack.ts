@@ -11,7 +11,7 @@ import type { EventRule } from './aws/eventBridge.js';
 import { createOfflineInvoker, type OfflineInvoker } from './offlineInvoker.js';
 import { startServerlessOffline, type ServerlessOffline } from './offline.js';
 import { startPostgres, type LocalPostgres } from './postgres.js';
-import { rulesFromServerless } from './serverlessRules.js';
+import { queuesFromServerless, rulesFromServerless } from './serverlessRules.js';
 import { createStackClients, type StackClients } from './stackClients.js';
 import { assertPortsFree } from './stackPorts.js';
 
@@ -135,8 +135,10 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const service = serviceNameOf(doc);
     const functionName = (key: FunctionKey) => deployedNameOf(doc, service, stage, key);
     let rules: EventRule[];
+    let queues: string[];
     try {
       rules = rulesFromServerless(yml, { stage, region, accountId: ACCOUNT_ID, params });
+      queues = queuesFromServerless(yml, { stage, region, accountId: ACCOUNT_ID, params });
     } catch (err) {
       throw new DevStackError(`cannot read the routing rules of ${join(serviceDir, 'serverless.yml')}: ${(err as Error).message}`, { cause: err });
     }
@@ -150,6 +152,10 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       region,
       accountId: ACCOUNT_ID,
       rules,
+      // As deployed: the failed-events queue exists, and a failing event-driven function is retried
+      // twice (at once here; Lambda waits a minute, then two) before its event lands there.
+      queues,
+      asyncRetries: 2,
       kmsKeys: options.kmsKeys ?? [],
       ecs: { rolloutMs: options.ecsRolloutMs ?? 1_000 },
       lambdaFallback: invoker.invoke,

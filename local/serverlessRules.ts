@@ -260,6 +260,8 @@ interface FunctionEntry {
   deployedName: string;
   target: string;
   events: unknown[];
+  /** The SQS queue of `destinations.onFailure`, when it names one of `resources` (or a queue ARN). */
+  onFailureQueue?: string;
 }
 
 interface ServerlessModel {
@@ -294,14 +296,47 @@ function loadServerless(serverlessYml: string | object, options: ServerlessRules
     const deployedName = typeof explicit === 'string' ? explicit : `${service}-${resolver.stage}-${key}`;
     const events = fn['events'] ?? [];
     if (!Array.isArray(events)) throw new ServerlessRulesError(`functions.${key}.events must be a list`);
+    const onFailureQueue = onFailureQueueOf(doc, resolver, fn['destinations'], `functions.${key}.destinations`);
     functions.push({
       key,
       deployedName,
       target: options.functionNamePrefix === undefined ? deployedName : `${options.functionNamePrefix}${key}`,
       events,
+      ...(onFailureQueue ? { onFailureQueue } : {}),
     });
   }
   return { resolver, doc, functions };
+}
+
+/** The name of the queue a function's on-failure destination names: `{ type: sqs, arn: <ARN or Fn::GetAtt [Queue, Arn]> }`. */
+function onFailureQueueOf(doc: Json, resolver: Resolver, raw: unknown, where: string): string | undefined {
+  const spec = isObject(raw) ? resolver.resolve(raw['onFailure'], `${where}.onFailure`) : undefined;
+  if (!isObject(spec)) return typeof spec === 'string' && spec.startsWith('arn:aws:sqs:') ? spec.split(':').at(-1) : undefined;
+  const arn = spec['arn'];
+  if (typeof arn === 'string') return arn.startsWith('arn:aws:sqs:') ? arn.split(':').at(-1) : undefined;
+  const getAtt = isObject(arn) ? arn['Fn::GetAtt'] : undefined;
+  if (!Array.isArray(getAtt) || getAtt[1] !== 'Arn') return undefined;
+  return queueNameOf(doc, resolver, getAtt[0]);
+}
+
+function queueNameOf(doc: Json, resolver: Resolver, logicalId: unknown): string | undefined {
+  const resources = valueAt(doc, 'resources.Resources');
+  const resource = typeof logicalId === 'string' && isObject(resources) ? resources[logicalId] : undefined;
+  if (!isObject(resource) || resource['Type'] !== 'AWS::SQS::Queue' || !isObject(resource['Properties'])) return undefined;
+  const name = resolver.resolve(resource['Properties']['QueueName'], `resources.Resources.${String(logicalId)}.Properties.QueueName`);
+  return typeof name === 'string' ? name : undefined;
+}
+
+/**
+ * The SQS queues serverless.yml declares in `resources` (by QueueName), for the local stack to
+ * create as a deploy would: the failed-events queue the functions' on-failure destinations name.
+ * @throws ServerlessRulesError as rulesFromServerless does.
+ */
+export function queuesFromServerless(serverlessYml: string | object, options: ServerlessRulesOptions = {}): string[] {
+  const model = loadServerless(serverlessYml, options);
+  const resources = valueAt(model.doc, 'resources.Resources');
+  if (!isObject(resources)) return [];
+  return Object.keys(resources).flatMap((id) => queueNameOf(model.doc, model.resolver, id) ?? []);
 }
 
 /** A bus named by a string, an ARN, or `!Ref` / `!GetAtt [X, Name]` of an AWS::Events::EventBus in `resources`. */
@@ -396,6 +431,7 @@ function readRules(serverlessYml: string | object, options: ServerlessRulesOptio
             ...(eventBusName !== undefined ? { eventBusName } : {}),
             ...(spec['input'] !== undefined ? { input: spec['input'] } : {}),
             ...(typeof spec['inputPath'] === 'string' ? { inputPath: spec['inputPath'] } : {}),
+            ...(fn.onFailureQueue ? { onFailureQueue: fn.onFailureQueue } : {}),
           });
         }
         if (spec['schedule'] !== undefined) {

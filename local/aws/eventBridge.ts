@@ -24,6 +24,11 @@ export interface EventRule {
   inputPath?: string;
   /** The key of the function under `functions` in serverless.yml, when the rule came from there. */
   functionKey?: string;
+  /**
+   * The SQS queue (name) the function's on-failure destination names: an invocation that still
+   * fails after the retries is sent there as Lambda's invocation record.
+   */
+  onFailureQueue?: string;
 }
 
 /** One attempt to hand an event to a rule's target. */
@@ -45,6 +50,28 @@ export interface EventBridgeOptions {
   rules: EventRule[];
   /** Largest total entry size of one PutEvents request, computed as AWS documents it (default 256 KiB). */
   maxEntriesBytes?: number;
+  /** Retries of a failed Lambda target before its on-failure destination (see AwsEndpointOptions). */
+  asyncRetries?: number;
+}
+
+/**
+ * Lambda's record of an asynchronous invocation that failed every attempt, as it sends it to an
+ * on-failure destination (AWS Lambda, "Capturing records of asynchronous invocations").
+ */
+function invocationRecordOf(functionArn: string, payload: unknown, err: unknown, attempts: number): string {
+  return JSON.stringify({
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    requestContext: { requestId: crypto.randomUUID(), functionArn: `${functionArn}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: attempts },
+    requestPayload: payload,
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    responsePayload: {
+      // A function's own error type when the invoker carries it (a hosted bundle's, serverless-offline's).
+      errorType: typeof (err as { errorType?: unknown })?.errorType === 'string' ? (err as { errorType: string }).errorType : err instanceof Error ? err.name : typeof err,
+      errorMessage: err instanceof Error ? err.message : String(err),
+      trace: [],
+    },
+  });
 }
 
 /** The EventBridge service of the endpoint, plus the knobs the local stack and tests use. */
@@ -72,6 +99,7 @@ interface TargetState {
   /** Constant input, as the JSON text EventBridge stores. */
   input?: string;
   inputPath?: string;
+  onFailureQueue?: string;
 }
 
 interface RuleState {
@@ -207,6 +235,7 @@ function paginate<T>(items: T[], input: Record<string, unknown>): { page: T[]; n
  */
 export function createEventBridge(ctx: ServiceContext, options: EventBridgeOptions): EventBridgeEmulation {
   const maxEntriesBytes = options.maxEntriesBytes ?? 256 * 1024;
+  const asyncRetries = options.asyncRetries ?? 0;
   const events: EventEnvelope[] = [];
   const deliveries: EventDelivery[] = [];
   const buses = new Map<string, BusState>();
@@ -253,12 +282,23 @@ export function createEventBridge(ctx: ServiceContext, options: EventBridgeOptio
         };
         ctx.background(`events ${rule.name} -> ${target.id}`, async () => {
           // A failing target is recorded, never rethrown: the other targets still get the event.
-          try {
-            if (!lambda) throw new Error(`target ${target.arn} is not a Lambda function: the local endpoint only invokes Lambda targets`);
-            await ctx.invoke(target.arn, payloadFor(target, envelope));
-            deliveries.push({ ...record, ok: true });
-          } catch (err) {
-            deliveries.push({ ...record, error: err instanceof Error ? err.message : String(err) });
+          // EventBridge invokes Lambda asynchronously: Lambda retries, then hands the event with
+          // its error to the function's on-failure destination.
+          const payload = payloadFor(target, envelope);
+          let attempts = 0;
+          for (;;) {
+            attempts++;
+            try {
+              if (!lambda) throw new Error(`target ${target.arn} is not a Lambda function: the local endpoint only invokes Lambda targets`);
+              await ctx.invoke(target.arn, payload);
+              deliveries.push({ ...record, ok: true });
+              return;
+            } catch (err) {
+              if (lambda && attempts <= asyncRetries) continue;
+              deliveries.push({ ...record, error: err instanceof Error ? err.message : String(err) });
+              if (lambda && target.onFailureQueue) ctx.sendToQueue(target.onFailureQueue, invocationRecordOf(target.arn, payload, err, attempts));
+              return;
+            }
           }
         });
       }
@@ -300,6 +340,7 @@ export function createEventBridge(ctx: ServiceContext, options: EventBridgeOptio
       arn: rule.target.startsWith('arn:') ? rule.target : lambdaArn(rule.target),
       ...(rule.input !== undefined ? { input: JSON.stringify(rule.input) } : {}),
       ...(rule.inputPath !== undefined ? { inputPath: rule.inputPath } : {}),
+      ...(rule.onFailureQueue !== undefined ? { onFailureQueue: rule.onFailureQueue } : {}),
     };
     bus.rules.set(rule.name, {
       name: rule.name,

@@ -55,6 +55,14 @@ export interface AwsEndpointOptions {
   kmsKeys?: string[];
   /** Rules routing events to Lambda targets (the local stack reads them from serverless.yml). */
   rules?: EventRule[];
+  /**
+   * Retries of a rule target's failed (asynchronous) invocation before its on-failure destination
+   * gets the record: Lambda makes 2, a minute and two minutes apart; here they follow at once.
+   * Default 0, so a test sees one invocation per event.
+   */
+  asyncRetries?: number;
+  /** SQS queues that exist from the start (the local stack: the queues serverless.yml declares). */
+  queues?: string[];
   ecs?: EcsOptions;
   /** Used for Lambda targets that have no in-process handler (serverless-offline). */
   lambdaFallback?: (functionName: string, payload: unknown) => Promise<unknown>;
@@ -195,15 +203,17 @@ export async function startAwsEndpoint(options: AwsEndpointOptions = {}): Promis
       pending.add(p);
     },
     resolveKmsKey: (keyId) => kmsKeys.get(keyId),
+    sendToQueue: (queueName, body) => sqs.deliver(queueName, body),
   };
 
-  eventBridge = createEventBridge(ctx, { rules: options.rules ?? [] });
+  eventBridge = createEventBridge(ctx, { rules: options.rules ?? [], ...(options.asyncRetries !== undefined ? { asyncRetries: options.asyncRetries } : {}) });
   const secretsManager = createSecretsManager(ctx);
   const ssm = createSsm(ctx);
   const ecs = createEcs(ctx, options.ecs ?? {});
   // Queue URLs carry the port, known once the server listens (below).
   let endpointUrl = '';
   const sqs = createSqs(ctx, { ...options.sqs, baseUrl: () => endpointUrl });
+  for (const QueueName of options.queues ?? []) sqs.operations.CreateQueue!({ QueueName });
   const rds = createRds(ctx, { secretsManager });
   const lambdaApi = createLambdaInvokeApi({ region, accountId, lambdas, background: ctx.background, maxBodyBytes: options.maxBodyBytes });
   const jsonServices: ServiceEmulation[] = [secretsManager, ssm, ecs, eventBridge, sqs];

@@ -65,6 +65,11 @@ export interface SqsEmulation extends ServiceEmulation {
    * @throws Error naming the queue when it does not exist.
    */
   messagesOf(queue: string): SqsMessageView[];
+  /**
+   * Sends a message to a queue as another service would (Lambda's on-failure destination).
+   * @returns false when no queue of that name exists (AWS then counts a DestinationDeliveryFailure).
+   */
+  deliver(queueName: string, body: string): boolean;
 }
 
 interface StoredMessage {
@@ -563,6 +568,12 @@ export function createSqs(ctx: ServiceContext, options: SqsOptions & { baseUrl: 
         receiveCount: m.receiveCount,
         visible: m.visibleAt <= now,
       }));
+    },
+    deliver(queueName, body) {
+      const queue = queues.get(queueName);
+      if (!queue) return false;
+      enqueue(queue, body, {}, undefined);
+      return true;
     },
   };
 }

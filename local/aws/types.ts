@@ -75,6 +75,8 @@ export interface ServiceContext {
   invoke: LambdaInvoker;
   /** Tracks background work (rotations, event deliveries) so `idle()` can await it. */
   background(name: string, work: () => Promise<void>): void;
+  /** Sends a message to a queue of this endpoint (Lambda's on-failure destination); false when it does not exist. */
+  sendToQueue(queueName: string, body: string): boolean;
   /** KMS keys the endpoint knows: returns the key ARN for a key id, key ARN, alias name or alias ARN. */
   resolveKmsKey(keyId: string): string | undefined;
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
   fireScheduledRule,
+  queuesFromServerless,
   rateIntervalMs,
   rulesFromServerless,
   scheduledEventFor,
@@ -183,6 +184,30 @@ describe('rulesFromServerless', () => {
     const [rule] = rulesFromServerless(yml, { opts: { which: 'second' } });
     // Assess
     expect(rule?.eventBusName).toBe(expected);
+  });
+});
+
+describe('on-failure destinations', () => {
+  const YML = readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8');
+
+  it('gives every rule of an event-driven function the queue its destinations.onFailure names, resolved from resources', () => {
+    const rules = rulesFromServerless(YML, { stage: 'prod' });
+    expect(rules.length).toBeGreaterThan(0);
+    for (const r of rules) expect([r.functionKey, r.onFailureQueue]).toEqual([r.functionKey, 'keyroll-prod-failed-events']);
+  });
+
+  it('lists the queues serverless.yml declares, so the local stack creates them as a deploy would', () => {
+    expect(queuesFromServerless(YML, { stage: 'prod' })).toEqual(['keyroll-prod-failed-events']);
+    expect(queuesFromServerless(ROUTING)).toEqual([]);
+  });
+
+  it('reads a destination given as a queue ARN, and ignores one that is no queue', () => {
+    const doc = parse(ROUTING);
+    doc.functions.sync.destinations = { onFailure: { type: 'sqs', arn: 'arn:aws:sqs:us-east-1:123456789012:ops-dlq' } };
+    doc.functions.redeploy.destinations = { onFailure: 'arn:aws:sns:us-east-1:123456789012:ops-topic' };
+    const rules = rulesFromServerless(doc);
+    expect(rules.filter((r) => r.functionKey === 'sync').map((r) => r.onFailureQueue)).toEqual(['ops-dlq', 'ops-dlq']);
+    expect(rules.filter((r) => r.functionKey === 'redeploy').map((r) => r.onFailureQueue)).toEqual([undefined, undefined]);
   });
 });
 
