@@ -76,8 +76,11 @@ function triggerOf(payload: unknown): InvocationTrigger {
   const extra = isObject(detail['additionalEventData']) ? detail['additionalEventData'] : {};
   const response = isObject(detail['responseElements']) ? detail['responseElements'] : {};
   const request = isObject(detail['requestParameters']) ? detail['requestParameters'] : {};
+  const resources = Array.isArray(payload['resources']) ? payload['resources'] : [];
+  // Secrets Manager's own "Secret Label Updated" names the secret in resources only.
+  const labelUpdated = source === 'aws.secretsmanager' && detailType === 'Secret Label Updated' ? str(resources[0]) : undefined;
   const named =
-    str(detail['secretArn']) ?? str(extra['SecretId']) ?? str(response['arn']) ?? str(response['aRN']) ?? str(request['secretId']);
+    str(detail['secretArn']) ?? str(extra['SecretId']) ?? str(response['arn']) ?? str(response['aRN']) ?? str(request['secretId']) ?? labelUpdated;
   const parameterName = source === 'aws.ssm' ? str(detail['name']) : undefined;
   const eventName = str(detail['eventName']);
   const eventId = str(payload['id']);
