@@ -304,6 +304,22 @@ export function createSqs(ctx: ServiceContext, options: SqsOptions & { baseUrl: 
     message.visibleAt = now + timeout * 1000;
   };
 
+  // A batch call's answer: each entry done on its own, listed as Successful or as Failed with its error.
+  const eachEntry = (entries: RequestFields[], act: (entry: RequestFields) => void) => {
+    const successful: unknown[] = [];
+    const failed: unknown[] = [];
+    for (const e of entries) {
+      const id = e['Id'] as string;
+      try {
+        act(e);
+        successful.push({ Id: id });
+      } catch (err) {
+        failed.push(failedEntry(id, err));
+      }
+    }
+    return { Successful: successful, Failed: failed };
+  };
+
   const removeMessage = (q: Queue, handle: string) => {
     const { message, stale } = resolveReceipt(q, handle);
     // AWS: with an old ReceiptHandle "the request will succeed, but the message might not be deleted".
@@ -488,19 +504,7 @@ export function createSqs(ctx: ServiceContext, options: SqsOptions & { baseUrl: 
 
     DeleteMessageBatch(input) {
       const queue = requireQueue(input);
-      const entries = readBatch(input, 'DeleteMessageBatchRequestEntry');
-      const successful: unknown[] = [];
-      const failed: unknown[] = [];
-      for (const e of entries) {
-        const id = e['Id'] as string;
-        try {
-          removeMessage(queue, requireSqsString(e, 'ReceiptHandle'));
-          successful.push({ Id: id });
-        } catch (err) {
-          failed.push(failedEntry(id, err));
-        }
-      }
-      return { Successful: successful, Failed: failed };
+      return eachEntry(readBatch(input, 'DeleteMessageBatchRequestEntry'), (e) => removeMessage(queue, requireSqsString(e, 'ReceiptHandle')));
     },
 
     ChangeMessageVisibility(input) {
@@ -510,19 +514,7 @@ export function createSqs(ctx: ServiceContext, options: SqsOptions & { baseUrl: 
 
     ChangeMessageVisibilityBatch(input) {
       const queue = requireQueue(input);
-      const entries = readBatch(input, 'ChangeMessageVisibilityBatchRequestEntry');
-      const successful: unknown[] = [];
-      const failed: unknown[] = [];
-      for (const e of entries) {
-        const id = e['Id'] as string;
-        try {
-          changeVisibility(queue, e);
-          successful.push({ Id: id });
-        } catch (err) {
-          failed.push(failedEntry(id, err));
-        }
-      }
-      return { Successful: successful, Failed: failed };
+      return eachEntry(readBatch(input, 'ChangeMessageVisibilityBatchRequestEntry'), (e) => changeVisibility(queue, e));
     },
 
     PurgeQueue(input) {

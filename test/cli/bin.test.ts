@@ -1,27 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { useTestAws } from '../support/endpoint.js';
 import { uniqueName } from '../support/postgres.js';
 import { seedSecret } from '../support/rotation.js';
-
-const BIN = fileURLToPath(new URL('../../bin/keyroll.mjs', import.meta.url));
-
-/** Runs the bin as a child process (bounded by `timeoutMs`), as a shell would. */
-function spawnBin(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { spawnBin } from './spawnBin.js';
 
 describe('bin/keyroll.mjs', () => {
   const aws = useTestAws();
@@ -52,12 +36,14 @@ describe('bin/keyroll.mjs', () => {
 
       // Act
       const { AWS_REGION: _region, AWS_DEFAULT_REGION: _defaultRegion, AWS_PROFILE: _profile, ...inherited } = process.env;
-      const run = await spawnBin(['--profile', 'ops', 'status', '--json', '--endpoint-url', aws.endpoint.url], 60_000, {
+      const run = await spawnBin(['--profile', 'ops', 'status', '--json', '--endpoint-url', aws.endpoint.url], {
+        env: {
         ...inherited,
         AWS_CONFIG_FILE: join(dir, 'config'),
         AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
         AWS_ACCESS_KEY_ID: 'AKIAENVIRONMENT0001',
         AWS_SECRET_ACCESS_KEY: 'env-secret',
+        },
       });
 
       // Assess

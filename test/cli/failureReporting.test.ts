@@ -1,36 +1,25 @@
-import { spawn } from 'node:child_process';
 import { rootCertificates } from 'node:tls';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateSecretCommand, DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nameOf, startBenchStack, type BenchStack } from '../../bench/benchStack.js';
 import { createLoginRole, newPassword, uniqueName, usePostgres } from '../support/postgres.js';
+import { spawnBin } from './spawnBin.js';
 
 // The CLI tells the truth, promptly (issue 13 §2), through the real binary against the deployed
 // rotate bundle (its own process, as on Lambda): `enable` checks before it changes anything and
 // reports a failed configuration test as a failure with its cause; `rotate --wait` reports a
 // failed step as soon as the rotate function records it, not at its timeout.
 
-const BIN = fileURLToPath(new URL('../../bin/keyroll.mjs', import.meta.url));
 const ROTATE_ARN = `arn:aws:lambda:us-east-1:000000000000:function:${nameOf('rotate')}`;
 
-function keyroll(stack: BenchStack, args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function keyroll(stack: BenchStack, args: string[]) {
   const globals = ['--endpoint-url', stack.endpoint.url, '--region', 'us-east-1', '--ca-bundle', usePostgres().caCertPath];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...globals, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_MAX_ATTEMPTS: '2' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return spawnBin([...globals, ...args], {
+    timeoutMs: 90_000,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_MAX_ATTEMPTS: '2' },
   });
 }
 
