@@ -98,9 +98,11 @@ export async function startBundleHost(options: BundleHostOptions = {}): Promise<
   const yml = await readFile(join(serviceDir, 'serverless.yml'), 'utf8');
   const all = functionsFromServerless(yml, { stage: options.stage ?? 'local', region, accountId, ...(options.params ? { params: options.params } : {}) });
   const wanted = options.only ? all.filter((f) => options.only!.includes(f.key)) : all;
-  // Under the checkout, so the externals the Lambda runtime provides (its AWS SDK) resolve from node_modules.
-  await mkdir(join(serviceDir, '.esbuild'), { recursive: true });
-  const dir = await mkdtemp(join(serviceDir, '.esbuild', 'host-'));
+  // Under the checkout, so the externals the Lambda runtime provides (its AWS SDK) resolve from
+  // node_modules; not under .esbuild/, which serverless-esbuild clears when it packages (a
+  // `serverless package` running meanwhile would delete the bundles of running hosts).
+  await mkdir(join(serviceDir, '.keyroll', 'bundle-hosts'), { recursive: true });
+  const dir = await mkdtemp(join(serviceDir, '.keyroll', 'bundle-hosts', 'host-'));
   await writeFile(join(dir, 'runtime.mjs'), RUNTIME);
   const started: Array<{ fn: HostedFunction; child: ChildProcess }> = [];
   try {

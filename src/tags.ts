@@ -17,6 +17,10 @@ export const TAG_STRATEGY = 'keyroll:strategy';
 export const TAG_MASTER = 'keyroll:master';
 /** Recorded by rotate when a step fails (`<time> <step> <version> <cause>`), removed when a rotation finishes: see rotation/lastFailure.ts. */
 export const TAG_LAST_FAILURE = 'keyroll:last-failure';
+/** Recorded by rotate when Secrets Manager's configuration test passed (`<time> <version>`): what `keyroll enable` waits for. */
+export const TAG_TESTED = 'keyroll:tested';
+/** The only tags the rotate function writes (its IAM role may tag nothing else). */
+export const ROTATE_TAG_KEYS = [TAG_STRATEGY, TAG_LAST_FAILURE, TAG_TESTED] as const;
 
 /** A tag as Secrets Manager returns it. */
 export interface TagLike {
@@ -82,7 +86,8 @@ const tagSafe = (text: string): string =>
 /** The tag value for a failure: `<at> <step> <versionId> <cause>`, made of the characters tags allow and cut to 256. */
 export function formatLastFailure(failure: LastFailure): string {
   const head = `${failure.at.replace(/\.\d+Z$/, 'Z')} ${tagSafe(failure.step)} ${tagSafe(failure.versionId)} `;
-  return (head + tagSafe(failure.cause)).slice(0, MAX_TAG_VALUE);
+  // Cut by code points: a cut UTF-16 pair is a value Secrets Manager refuses.
+  return Array.from(head + tagSafe(failure.cause)).slice(0, MAX_TAG_VALUE).join('');
 }
 
 /** The failure a `keyroll:last-failure` value records; undefined when absent or not in that form. */
@@ -90,4 +95,13 @@ export function parseLastFailure(value: string | undefined): LastFailure | undef
   const m = value?.match(/^(\S+) (\S+) (\S+) ?(.*)$/s);
   if (!m) return undefined;
   return { at: m[1]!, step: m[2]!, versionId: m[3]!, cause: m[4] ?? '' };
+}
+
+/** The tag value recording a passed configuration test of `versionId`. */
+export const formatTested = (at: Date, versionId: string): string => `${at.toISOString().replace(/\.\d+Z$/, 'Z')} ${tagSafe(versionId)}`.slice(0, MAX_TAG_VALUE);
+
+/** The version whose configuration test `keyroll:tested` records; undefined when absent or not in that form. */
+export function parseTested(value: string | undefined): { at: string; versionId: string } | undefined {
+  const m = value?.match(/^(\S+) (\S+)$/);
+  return m ? { at: m[1]!, versionId: m[2]! } : undefined;
 }

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelRotateSecretCommand, DescribeSecretCommand, RotateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AWSCURRENT, AWSPENDING } from '../secret.js';
-import { parseLastFailure, tagValue, TAG_LAST_FAILURE } from '../tags.js';
+import { errorText } from '../errors.js';
+import { parseLastFailure, parseTested, tagValue, TAG_LAST_FAILURE, TAG_TESTED } from '../tags.js';
 import type { CommandSetup } from './commandSetup.js';
 import type { CliContext } from './createCliContext.js';
 import { PreflightError } from './errors.js';
@@ -23,10 +24,11 @@ export interface EnableReport {
   nextRotation: string | null;
   /**
    * Secrets Manager's test of the configuration (testSecret on an AWSPENDING version it removes
-   * afterwards): `passed`, `failed` (the step and cause the rotate function recorded), or
-   * `timeout` (still running, or a function that records nothing).
+   * afterwards), as keyroll's rotate function records it on the secret: `passed`, `failed` (with
+   * the step and cause), `unrecorded` (the test ended without a record: not keyroll's function, or
+   * it could not tag), or `timeout`.
    */
-  test: { status: 'passed' | 'failed' | 'timeout'; message?: string };
+  test: { status: 'passed' | 'failed' | 'unrecorded' | 'timeout'; message?: string };
 }
 
 export interface EnableOptions {
@@ -49,9 +51,10 @@ const PREFLIGHT_CHECKS = new Set(['secrets-manager', 'secret-value', 'database-l
  * 3. RotateSecret with RotationRules, the function (`--function`, else KEYROLL_ROTATE_FUNCTION_ARN,
  *    else the one attached) and RotateImmediately=false, so Secrets Manager only tests the
  *    configuration with testSecret;
- * 4. that test is followed until its AWSPENDING version is gone; a failure keyroll's rotate function
- *    recorded (keyroll:last-failure) is reported with its step and cause, and rotation, if it was
- *    off before, is turned off again (CancelRotateSecret), so that no schedule runs a failing rotation.
+ * 4. that test is followed until keyroll's rotate function records its outcome (keyroll:tested, or
+ *    keyroll:last-failure with the step and cause); anything but a recorded pass is a failure, and
+ *    rotation, if it was off before, is turned off again (CancelRotateSecret), so that no schedule
+ *    runs a rotation that cannot work.
  * @throws UsageError for an invalid schedule, duration or ARN; NotFoundError for a missing
  *   secret; PreflightError when a check fails; the SDK's error otherwise.
  */
@@ -82,9 +85,14 @@ export async function enableRotation(ctx: CliContext, secretId: string, options:
     }),
   );
   const test = await waitForConfigurationTest(sm, { arn: preflight.secretArn, versionId: rotated.VersionId, since }, options);
-  if (test.status === 'failed' && !wasEnabled) {
-    await sm.send(new CancelRotateSecretCommand({ SecretId: preflight.secretArn }));
-    test.message = `${test.message}; rotation turned off again (it was off before)`;
+  // Rotation that was off stays off unless the test passed: no schedule runs a rotation that cannot work.
+  if (test.status !== 'passed' && !wasEnabled) {
+    try {
+      await sm.send(new CancelRotateSecretCommand({ SecretId: preflight.secretArn }));
+      test.message = `${test.message}; rotation turned off again (it was off before)`;
+    } catch (err) {
+      test.message = `${test.message}; rotation could NOT be turned off again (${errorText(err)}): run aws secretsmanager cancel-rotate-secret --secret-id ${preflight.secretArn}`;
+    }
   }
   const meta = await sm.send(new DescribeSecretCommand({ SecretId: preflight.secretArn }));
   return {
@@ -100,9 +108,11 @@ export async function enableRotation(ctx: CliContext, secretId: string, options:
 }
 
 /**
- * Follows Secrets Manager's configuration test: polls DescribeSecret until no version but
- * AWSCURRENT carries AWSPENDING (the test version is removed when the test ends), then reads
- * the failure keyroll's rotate function records on the secret for a failed step.
+ * Follows Secrets Manager's configuration test: polls DescribeSecret until keyroll's rotate
+ * function records its outcome on the secret (`keyroll:tested` when the test passed,
+ * `keyroll:last-failure` when a step failed) for the test's version. The test version losing
+ * AWSPENDING with neither record is `unrecorded` (a function that is not keyroll's rotate, or
+ * one that could not tag the secret): never taken for a pass.
  */
 async function waitForConfigurationTest(
   sm: SecretsManagerClient,
@@ -110,22 +120,32 @@ async function waitForConfigurationTest(
   options: { timeout: number; interval: number },
 ): Promise<EnableReport['test']> {
   const deadline = Date.now() + options.timeout * 1000;
-  for (;;) {
+  // The version when RotateSecret names it; else a record made since this run began (second
+  // precision on the function's clock: a second of slack).
+  const ours = (r: { versionId: string; at: string }) =>
+    target.versionId !== undefined ? r.versionId === target.versionId : Date.parse(r.at) >= target.since.getTime() - 1_000;
+  for (let ended = false; ; ) {
     const meta = await sm.send(new DescribeSecretCommand({ SecretId: target.arn }));
     const failure = parseLastFailure(tagValue(meta.Tags, TAG_LAST_FAILURE));
-    // Second precision on the function's clock: a second of slack either way.
-    if (failure && (target.versionId === undefined || failure.versionId === target.versionId) && Date.parse(failure.at) >= target.since.getTime() - 1_000) {
-      return { status: 'failed', message: `the configuration test failed at ${failure.step}: ${failure.cause}` };
-    }
+    if (failure && ours(failure)) return { status: 'failed', message: `the configuration test failed at ${failure.step}: ${failure.cause}` };
+    const tested = parseTested(tagValue(meta.Tags, TAG_TESTED));
+    if (tested && ours(tested)) return { status: 'passed' };
     const testing = Object.values(meta.VersionIdsToStages ?? {}).some((stages) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT));
-    if (!testing) return { status: 'passed' };
+    // One more look after the test version is gone: the record is written before the step returns.
+    if (!testing && ended) {
+      return {
+        status: 'unrecorded',
+        message: `the configuration test ended but the rotation function recorded no outcome on the secret (tags ${TAG_TESTED}, ${TAG_LAST_FAILURE}): is it keyroll's rotate function? Read its logs (serverless logs -f rotate)`,
+      };
+    }
+    ended = !testing;
     if (Date.now() >= deadline) {
       return {
         status: 'timeout',
         message: `the configuration test did not finish within ${formatSeconds(options.timeout * 1000)} (AWSPENDING still on the test version): read the rotation function's logs (serverless logs -f rotate)`,
       };
     }
-    await sleep(Math.min(options.interval * 1000, Math.max(0, deadline - Date.now())));
+    await sleep(ended ? 0 : Math.min(options.interval * 1000, Math.max(0, deadline - Date.now())));
   }
 }
 

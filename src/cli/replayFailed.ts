@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import {
   ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueUrlCommand,
   ReceiveMessageCommand,
@@ -71,12 +72,17 @@ export interface ReplayOptions {
 
 // How long the messages read stay hidden while this run looks at them (released at the end).
 const READ_VISIBILITY_SECONDS = 60;
+// How long a message being replayed stays hidden: the longest function timeout (900 s) and a margin.
+const REPLAY_VISIBILITY_SECONDS = 960;
+const FAILED_QUEUE_SUFFIX = '-failed-events';
+const REPLAYABLE = ['sync', 'reconcile', 'redeploy'];
 
 /**
  * Lists the events the event-driven functions failed on after Lambda's retries (the queue
  * serverless.yml names `<service>-<stage>-failed-events`); with `redrive`, invokes each record's
  * function again with its event, one at a time and synchronously, deleting the message when the
- * invocation succeeds and keeping it (with the new error) when it fails; with `delete`, removes
+ * invocation succeeds and keeping it (with the new error) when it fails; only the stack's own
+ * sync, reconcile and redeploy are ever invoked (see stackOfQueue); with `delete`, removes
  * them unreplayed. Messages not in Lambda's record format are reported and kept. Every message
  * read and kept is made visible again before the command ends.
  * @throws UsageError for a missing queue or conflicting options; NotFoundError when the queue does not exist.
@@ -87,13 +93,14 @@ export async function replayFailed(ctx: CliContext, options: ReplayOptions): Pro
   if (!queue) throw new UsageError('name the failed-events queue: --queue <name or URL> (serverless.yml: <service>-<stage>-failed-events, e.g. keyroll-prod-failed-events) or KEYROLL_FAILED_QUEUE');
   const sqs = ctx.sqs();
   const queueUrl = await queueUrlOf(sqs, queue);
+  const stack = stackOfQueue(queueUrl);
   const messages = await receiveAll(sqs, queueUrl, options.max);
   const report: ReplayReport = { queueUrl, events: [], replayed: 0, failed: 0, deleted: 0 };
   const keep: Message[] = [];
   try {
     for (const message of messages) {
       const { event, record } = describeMessage(message);
-      if (options.function && event.function !== options.function) {
+      if (options.function && event.function !== functionNameOf(options.function)) {
         keep.push(message);
         continue;
       }
@@ -102,7 +109,14 @@ export async function replayFailed(ctx: CliContext, options: ReplayOptions): Pro
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
         event.action = 'deleted';
         report.deleted++;
+      } else if (options.redrive && record && !replayable(record, stack)) {
+        event.action = 'skipped';
+        event.replayError = `not replayed: ${record.requestContext.functionArn} is not one of this stack's event-driven functions (${stack.functions.join(', ')} in ${stack.region}/${stack.account})`;
+        keep.push(message);
       } else if (options.redrive && record) {
+        // Hidden for as long as the replay may take (the longest function timeout, 900 s), so no
+        // other reader replays it meanwhile and the receipt handle stays the one that deletes it.
+        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: REPLAY_VISIBILITY_SECONDS }));
         const replayError = await replay(ctx, record);
         if (replayError === undefined) {
           await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
@@ -120,10 +134,34 @@ export async function replayFailed(ctx: CliContext, options: ReplayOptions): Pro
       }
     }
   } finally {
-    await release(sqs, queueUrl, keep);
+    const stuck = await release(sqs, queueUrl, keep);
+    if (stuck) ctx.out.note(`keyroll: ${stuck} message(s) could not be made visible again at once; they reappear within ${READ_VISIBILITY_SECONDS} s`);
   }
   return report;
 }
+
+/**
+ * The functions a queue's records may be replayed to: the event-driven functions of the stack the
+ * queue belongs to (`<service>-<stage>-failed-events` → `<service>-<stage>-{sync,reconcile,redeploy}`),
+ * in the queue's account and Region. A message names its function itself, and anyone who may send
+ * to the queue could write one: a replay never invokes anything else (rotate least of all).
+ */
+function stackOfQueue(queueUrl: string): { prefix: string; account: string; region: string; functions: string[] } {
+  const url = new URL(queueUrl);
+  const [, account = '', name = ''] = url.pathname.split('/');
+  const region = /^sqs[.-]([a-z0-9-]+)\./.exec(url.hostname)?.[1] ?? '';
+  const prefix = name.endsWith(FAILED_QUEUE_SUFFIX) ? name.slice(0, -FAILED_QUEUE_SUFFIX.length) : '';
+  return { prefix, account, region, functions: prefix ? REPLAYABLE.map((f) => `${prefix}-${f}`) : [] };
+}
+
+function replayable(record: InvocationRecord, stack: ReturnType<typeof stackOfQueue>): boolean {
+  const [, , , region, account, , name] = record.requestContext.functionArn.split(':');
+  if (!stack.functions.includes(name ?? '') || account !== stack.account) return false;
+  // A local endpoint's queue URL carries no Region: the account and the name decide.
+  return stack.region === '' || region === stack.region;
+}
+
+const functionNameOf = (nameOrArn: string): string => (nameOrArn.startsWith('arn:') ? (nameOrArn.split(':')[6] ?? nameOrArn) : nameOrArn);
 
 async function queueUrlOf(sqs: SQSClient, queue: string): Promise<string> {
   if (/^https?:\/\//.test(queue)) return queue;
@@ -136,13 +174,14 @@ async function queueUrlOf(sqs: SQSClient, queue: string): Promise<string> {
   }
 }
 
-/** Up to `max` messages, 10 a call, hidden while this run holds them; stops when the queue answers none. */
+/** Up to `max` messages, 10 a call, hidden while this run holds them; stops when a long poll answers none. */
 async function receiveAll(sqs: SQSClient, queueUrl: string, max: number): Promise<Message[]> {
   const out: Message[] = [];
   const seen = new Set<string>();
   for (let calls = 0; out.length < max && calls < Math.ceil(max / 10) + 3; calls++) {
     const got = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(10, max - out.length), VisibilityTimeout: READ_VISIBILITY_SECONDS, WaitTimeSeconds: 0 }),
+      // A long poll: a short one samples only some of SQS's servers and may answer nothing from a queue that holds messages.
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(10, max - out.length), VisibilityTimeout: READ_VISIBILITY_SECONDS, WaitTimeSeconds: 2 }),
     );
     const fresh = (got.Messages ?? []).filter((m) => m.MessageId && !seen.has(m.MessageId));
     if (fresh.length === 0) break;
@@ -152,16 +191,19 @@ async function receiveAll(sqs: SQSClient, queueUrl: string, max: number): Promis
   return out;
 }
 
-/** Makes the kept messages visible again at once (10 a call), so the next run or the alarm sees them. */
-async function release(sqs: SQSClient, queueUrl: string, messages: readonly Message[]): Promise<void> {
+/** Makes the kept messages visible again at once (10 a call), so the next run or the alarm sees them. @returns how many SQS refused. */
+async function release(sqs: SQSClient, queueUrl: string, messages: readonly Message[]): Promise<number> {
+  let refused = 0;
   for (const batch of chunkList(messages, 10)) {
-    await sqs.send(
+    const out = await sqs.send(
       new ChangeMessageVisibilityBatchCommand({
         QueueUrl: queueUrl,
         Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
       }),
     );
+    refused += out.Failed?.length ?? 0;
   }
+  return refused;
 }
 
 type InvocationRecord = z.output<typeof InvocationRecordSchema>;

@@ -60,7 +60,7 @@ export async function startRotation(secretsManager: SecretsManagerClient, secret
  */
 export async function waitForRotation(
   secretsManager: SecretsManagerClient,
-  target: { arn: string; versionId: string; since?: Date },
+  target: { arn: string; versionId: string },
   options: WaitOptions,
 ): Promise<Pick<RotateReport, 'status' | 'elapsedMs' | 'message' | 'failedStep'>> {
   const started = Date.now();
@@ -75,7 +75,7 @@ export async function waitForRotation(
     const elapsedMs = Date.now() - started;
     if (stages.includes(AWSCURRENT)) return { status: 'finished', elapsedMs };
     const failure = parseLastFailure(tagValue(meta.Tags, TAG_LAST_FAILURE));
-    if (failure && failure.versionId === target.versionId && recordedSince(failure, target.since)) {
+    if (failure && failure.versionId === target.versionId) {
       return { status: 'failed', elapsedMs, failedStep: failure.step, message: `rotation of ${target.arn} failed at ${failure.step}: ${failure.cause}. ${nextSteps(target.arn)}` };
     }
     if (!stages.includes(AWSPENDING)) {
@@ -101,12 +101,6 @@ export async function waitForRotation(
   }
 }
 
-// A failure of this version recorded before the rotation started is an earlier attempt's (the same
-// version retried). The tag has second precision and the function's clock is not ours: 5 s of slack.
-const CLOCK_SLACK_MS = 5_000;
-const recordedSince = (failure: { at: string }, since: Date | undefined): boolean =>
-  since === undefined || !(Date.parse(failure.at) < since.getTime() - CLOCK_SLACK_MS);
-
 const nextSteps = (arn: string) => `read the rotation function's logs (serverless logs -f rotate), then run keyroll doctor ${arn} (--fix heals a stale AWSPENDING)`;
 
 /** `keyroll rotate <secret> [--wait]`. */
@@ -126,7 +120,6 @@ export function addRotateCommand(program: Command, setup: CommandSetup): void {
 async function runRotate(ctx: CliContext, secretId: string, options: { wait?: boolean; timeout: number; interval: number }): Promise<number> {
   const { out } = ctx;
   const sm = ctx.secretsManager();
-  const since = new Date();
   const rotation = await startRotation(sm, secretId);
   const report: RotateReport = { secretArn: rotation.arn, name: rotation.name, versionId: rotation.versionId, status: 'started' };
   if (!out.json) out.note(`rotation of ${rotation.name} started: version ${rotation.versionId}`);
@@ -134,7 +127,7 @@ async function runRotate(ctx: CliContext, secretId: string, options: { wait?: bo
     let progress = createProgress(out, 'waiting for the rotation');
     let outcome;
     try {
-      outcome = await waitForRotation(sm, { arn: rotation.arn, versionId: rotation.versionId, since }, {
+      outcome = await waitForRotation(sm, { arn: rotation.arn, versionId: rotation.versionId }, {
         timeoutMs: options.timeout * 1000,
         intervalMs: options.interval * 1000,
         onStages: (stages) => {

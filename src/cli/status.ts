@@ -112,6 +112,14 @@ export async function collectStatus(ctx: CliContext): Promise<StatusReport> {
   }
 }
 
+/** The failure rotate recorded, unless a rotation finished since (a record its clearing missed is history, not news). */
+function currentFailureOf(entry: DescribedSecret): LastFailure | null {
+  const failure = parseLastFailure(tagValue(entry.tags, TAG_LAST_FAILURE));
+  if (!failure) return null;
+  if (entry.lastRotatedDate && Date.parse(failure.at) < entry.lastRotatedDate.getTime()) return null;
+  return failure;
+}
+
 async function statusOf(
   ctx: CliContext,
   entry: DescribedSecret,
@@ -177,7 +185,7 @@ async function statusOf(
     ssm,
     services: referencing,
     pending: { status: pending.status, versionId: pending.versionId ?? null },
-    lastFailure: parseLastFailure(tagValue(entry.tags, TAG_LAST_FAILURE)) ?? null,
+    lastFailure: currentFailureOf(entry),
     errors,
   };
 }

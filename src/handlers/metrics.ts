@@ -10,17 +10,25 @@ import { metricUnitOf, type MetricsSink } from '../metrics.js';
  */
 export function createMetrics(config: Config): { metrics: Metrics; sink: MetricsSink } {
   const metrics = new Metrics({ namespace: config.POWERTOOLS_METRICS_NAMESPACE, serviceName: config.POWERTOOLS_SERVICE_NAME });
+  const store: MetricsSink['record'] = (name, value, dimensions) => {
+    const unit = metricUnitOf(name);
+    const set = Object.fromEntries(Object.entries(dimensions ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    if (Object.keys(set).length === 0) {
+      metrics.addMetric(name, unit, value);
+      return;
+    }
+    const single = metrics.singleMetric();
+    single.addDimensions(set);
+    single.addMetric(name, unit, value);
+  };
   const sink: MetricsSink = {
     record(name, value, dimensions) {
-      const unit = metricUnitOf(name);
-      const set = Object.fromEntries(Object.entries(dimensions ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
-      if (Object.keys(set).length === 0) {
-        metrics.addMetric(name, unit, value);
-        return;
+      // A metric is never worth failing a step for (after setSecret the database has already changed).
+      try {
+        store(name, value, dimensions);
+      } catch {
+        // Powertools refuses only malformed metrics; the names are a fixed list and the values counts.
       }
-      const single = metrics.singleMetric();
-      single.addDimensions(set);
-      single.addMetric(name, unit, value);
     },
   };
   return { metrics, sink };

@@ -42,7 +42,7 @@ export async function createSecret(deps: RotationDeps, secretArn: string, token:
   } catch (err) {
     // Another run stored this token's value meanwhile: Secrets Manager keeps the first.
     if (err instanceof ResourceExistsException) return 'kept';
-    throw new RotationStateError(`createSecret: cannot store AWSPENDING version ${token} of secret ${secretArn}: ${errorText(err)}`, { cause: err });
+    throw new RotationStateError(`createSecret: cannot store AWSPENDING version ${token} of secret ${secretArn}: ${errorText(err, [password, current.value.password])}`, { cause: err });
   }
   return 'created';
 }

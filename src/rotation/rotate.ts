@@ -9,7 +9,7 @@ import { setSecret } from './setSecret.js';
 import { testSecret } from './testSecret.js';
 import { finishSecret } from './finishSecret.js';
 import { describeSecret } from './secretValues.js';
-import { clearLastFailure, recordLastFailure } from './lastFailure.js';
+import { clearLastFailure, recordLastFailure, recordTested } from './lastFailure.js';
 import { readKeyrollTags } from '../tags.js';
 
 export interface StepOutcome {
@@ -39,6 +39,7 @@ export async function runRotationStep(deps: RotationDeps, event: RotationEvent):
     const outcome = await runGuardedStep(deps, meta, event);
     recordStep(deps, 'RotationStepSucceeded', step, meta, started);
     if (step === 'finishSecret') await rotationFinished(deps, meta, outcome);
+    if (outcome.result === 'tested-configuration') await configurationTested(deps, meta, outcome);
     return outcome;
   } catch (err) {
     recordStep(deps, 'RotationStepFailed', step, meta, started);
@@ -82,6 +83,12 @@ async function rotationFinished(deps: RotationDeps, meta: DescribeSecretResponse
     deps.metrics?.record('RotationSucceeded', 1, { strategy: strategyDimension(meta) });
   }
   if (outcome.result === 'finished-unpublished') deps.metrics?.record('EventsNotPublished', 1);
+  if (readKeyrollTags(meta.Tags).lastFailure !== undefined) await clearLastFailure(deps, outcome.secretArn);
+}
+
+/** Secrets Manager's configuration test passed (RotateImmediately=false): recorded for `keyroll enable`, an earlier failure cleared. */
+async function configurationTested(deps: RotationDeps, meta: DescribeSecretResponse, outcome: StepOutcome): Promise<void> {
+  await recordTested(deps, outcome.secretArn, outcome.token);
   if (readKeyrollTags(meta.Tags).lastFailure !== undefined) await clearLastFailure(deps, outcome.secretArn);
 }
 

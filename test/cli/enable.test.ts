@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { formatTested, TAG_TESTED } from '../../src/tags.js';
 import { useTestAws } from '../support/endpoint.js';
 import { uniqueName } from '../support/postgres.js';
 import { seedSecret, stagesOf, valueOf } from '../support/rotation.js';
@@ -11,9 +12,12 @@ describe('keyroll enable', () => {
   const aws = useTestAws();
   const steps: string[] = [];
   const functionArn = () => `arn:aws:lambda:${aws.endpoint.region}:${aws.endpoint.accountId}:function:${RECORDER}`;
+  // Records the steps it is asked for and, as keyroll's rotate function does, that the configuration test passed.
   const recordSteps = () =>
     aws.endpoint.lambdas.register(RECORDER, async (event) => {
-      steps.push((event as { Step: string }).Step);
+      const e = event as { Step: string; SecretId: string; ClientRequestToken: string };
+      steps.push(e.Step);
+      await aws.sm.send(new TagResourceCommand({ SecretId: e.SecretId, Tags: [{ Key: TAG_TESTED, Value: formatTested(new Date(), e.ClientRequestToken) }] }));
       return {};
     });
 
@@ -82,6 +86,21 @@ describe('keyroll enable', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
     expect(aws.endpoint.count('secretsmanager.RotateSecret')).toBe(0);
+  });
+
+  it('takes a configuration test that ends with no recorded outcome for a failure, exit 1, and turns rotation off again', async () => {
+    // Prepare: a function that answers but records nothing (not keyroll's rotate).
+    const silent = `${RECORDER}-silent`;
+    aws.endpoint.lambdas.register(silent, async () => ({}));
+    const secret = await seedSecret(aws);
+
+    // Act
+    const run = await runKeyroll(aws, ['enable', secret.arn, '--schedule', 'rate(30 days)', '--function', functionArn().replace(RECORDER, silent), '--json']);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.json().test).toEqual({ status: 'unrecorded', message: expect.stringMatching(/recorded no outcome.*is it keyroll's rotate function\?.*rotation turned off again/) });
+    expect((await aws.sm.send(new DescribeSecretCommand({ SecretId: secret.arn }))).RotationEnabled).toBe(false);
   });
 
   it('exits 2 when --schedule is missing', async () => {

@@ -37,8 +37,10 @@ describe('keyroll replay-failed', () => {
   const aws = useTestAws();
   const sqs = () => createTestSqsClient(aws.endpoint);
 
-  async function seedQueue(bodies: string[]): Promise<{ name: string; url: string }> {
-    const name = uniqueName('failed-events');
+  // A stack of its own per test: <stack>-failed-events holds the records of <stack>-sync, -reconcile, -redeploy.
+  const newStack = () => uniqueName('kr').replaceAll('_', '-');
+  async function seedQueue(bodies: string[], stack = newStack()): Promise<{ name: string; url: string }> {
+    const name = `${stack}-failed-events`;
     const { QueueUrl } = await sqs().send(new CreateQueueCommand({ QueueName: name }));
     for (const MessageBody of bodies) await sqs().send(new SendMessageCommand({ QueueUrl, MessageBody }));
     return { name, url: QueueUrl! };
@@ -50,8 +52,9 @@ describe('keyroll replay-failed', () => {
 
   it('lists what failed (function, attempts, event, error) and leaves every message in the queue, visible', async () => {
     // Prepare
-    const healthy = uniqueName('fn').replaceAll('_', '-');
-    const queue = await seedQueue([invocationRecord(healthy, syncedEvent('arn:aws:secretsmanager:us-east-1:000000000000:secret:app/db-AbCdEf')), 'not json at all']);
+    const stack = newStack();
+    const healthy = `${stack}-redeploy`;
+    const queue = await seedQueue([invocationRecord(healthy, syncedEvent('arn:aws:secretsmanager:us-east-1:000000000000:secret:app/db-AbCdEf')), 'not json at all'], stack);
 
     // Act
     const run = await runKeyroll(aws, ['replay-failed', '--queue', queue.name, '--json']);
@@ -75,8 +78,9 @@ describe('keyroll replay-failed', () => {
 
   it('--redrive invokes each function with its event, deletes what now succeeds, keeps what fails again with the new error, exits 1', async () => {
     // Prepare
-    const good = uniqueName('good').replaceAll('_', '-');
-    const bad = uniqueName('bad').replaceAll('_', '-');
+    const stack = newStack();
+    const good = `${stack}-redeploy`;
+    const bad = `${stack}-sync`;
     const received: unknown[] = [];
     aws.endpoint.lambdas.register(good, async (event) => {
       received.push(event);
@@ -86,7 +90,7 @@ describe('keyroll replay-failed', () => {
       throw Object.assign(new Error('redeploy: cluster prod-a does not exist'), { name: 'ClusterNotFoundError' });
     });
     const goodEvent = syncedEvent('arn:aws:secretsmanager:us-east-1:000000000000:secret:good/db-AbCdEf');
-    const queue = await seedQueue([invocationRecord(good, goodEvent), invocationRecord(bad, syncedEvent('arn:aws:secretsmanager:us-east-1:000000000000:secret:bad/db-AbCdEf')), '{}']);
+    const queue = await seedQueue([invocationRecord(good, goodEvent), invocationRecord(bad, syncedEvent('arn:aws:secretsmanager:us-east-1:000000000000:secret:bad/db-AbCdEf')), '{}'], stack);
 
     // Act
     const run = await runKeyroll(aws, ['replay-failed', '--queue', queue.url, '--redrive', '--json']);
@@ -104,18 +108,39 @@ describe('keyroll replay-failed', () => {
   });
 
   it('--delete --function drops only that function\'s events, unreplayed', async () => {
-    const a = uniqueName('a').replaceAll('_', '-');
-    const b = uniqueName('b').replaceAll('_', '-');
+    const stack = newStack();
+    const a = `${stack}-sync`;
+    const b = `${stack}-redeploy`;
     let invoked = 0;
     aws.endpoint.lambdas.register(a, async () => void invoked++);
-    const queue = await seedQueue([invocationRecord(a, syncedEvent('arn:aws:secretsmanager:us-east-1:000000000000:secret:a-AbCdEf')), invocationRecord(b, syncedEvent('arn:aws:secretsmanager:us-east-1:000000000000:secret:b-AbCdEf'))]);
+    const queue = await seedQueue([invocationRecord(a, syncedEvent('arn:aws:secretsmanager:us-east-1:000000000000:secret:a-AbCdEf')), invocationRecord(b, syncedEvent('arn:aws:secretsmanager:us-east-1:000000000000:secret:b-AbCdEf'))], stack);
 
-    const run = await runKeyroll(aws, ['replay-failed', '--queue', queue.name, '--delete', '--function', a]);
+    const run = await runKeyroll(aws, ['replay-failed', '--queue', queue.name, '--delete', '--function', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${a}`]);
 
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/1 deleted/);
     expect(invoked).toBe(0);
     expect(await visibleCount(queue.url)).toBe(1);
+  });
+
+  it('--redrive never invokes a function the record names outside the stack: rotate, another stack, another account', async () => {
+    // Prepare: anyone who may send to the queue can write a record; these point at what must never run.
+    const stack = newStack();
+    const invoked: string[] = [];
+    for (const name of [`${stack}-rotate`, `${newStack()}-redeploy`, `${stack}-redeploy`]) aws.endpoint.lambdas.register(name, async () => void invoked.push(name));
+    const foreignAccount = invocationRecord(`${stack}-redeploy`, syncedEvent('arn:aws:secretsmanager:us-east-1:000000000000:secret:x-AbCdEf')).replace(`:${ACCOUNT}:function:`, ':999999999999:function:');
+    const rotateStep = { SecretId: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:victim-AbCdEf', ClientRequestToken: crypto.randomUUID(), Step: 'finishSecret' };
+    const queue = await seedQueue([invocationRecord(`${stack}-rotate`, rotateStep), invocationRecord(`${newStack()}-redeploy`, syncedEvent('arn:aws:secretsmanager:us-east-1:000000000000:secret:y-AbCdEf')), foreignAccount], stack);
+
+    // Act
+    const run = await runKeyroll(aws, ['replay-failed', '--queue', queue.name, '--redrive', '--json']);
+
+    // Assess
+    expect(invoked).toEqual([]);
+    const report = run.json();
+    expect(report.events.map((e: { action: string }) => e.action)).toEqual(['skipped', 'skipped', 'skipped']);
+    for (const e of report.events) expect(e.replayError).toMatch(/is not one of this stack's event-driven functions/);
+    expect(await visibleCount(queue.url)).toBe(3);
   });
 
   it('names what is wrong: no queue (2), --redrive with --delete (2), a queue that does not exist (3)', async () => {

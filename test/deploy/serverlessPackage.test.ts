@@ -161,8 +161,6 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue',
         'secretsmanager:PutSecretValue',
-        'secretsmanager:TagResource',
-        'secretsmanager:UntagResource',
         'secretsmanager:UpdateSecretVersionStage',
       ].sort(),
     );
@@ -316,7 +314,7 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
     const [target] = rule.Properties.Targets;
     expect(target.Arn).toEqual(TOPIC);
     expect(target.InputTransformer.InputPathsMap).toMatchObject({ secret: '$.detail.additionalEventData.SecretId', error: '$.detail.errorMessage' });
-    expect(target.InputTransformer.InputTemplate).toMatch(/keyroll status <secret>.*serverless logs -f rotate --stage prod/);
+    expect(target.InputTransformer.InputTemplate).toMatch(/keyroll status shows the failed step.*serverless logs -f rotate --stage prod/);
   });
 
   it.each([
@@ -330,9 +328,34 @@ describe('serverless package --stage prod (offline, dummy credentials)', () => {
     expect(alarm.Type).toBe('AWS::CloudWatch::Alarm');
     expect(alarm.Properties).toMatchObject({ Namespace: namespace, MetricName: metricName, Dimensions: [dimension], Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
     expect(alarm.Properties.AlarmActions).toEqual([TOPIC]);
-    expect(alarm.Properties.OKActions).toEqual([TOPIC]);
+    // "OK" only where it means fixed: the queue emptied. A count going back to 0 fixes nothing.
+    expect(alarm.Properties.OKActions).toEqual(id === 'FailedEventsAlarm' ? [TOPIC] : undefined);
     expect(alarm.Properties.AlarmDescription).toMatch(/What to do: .*`keyroll [a-z-]+/s);
     expect(alarm.Properties.AlarmDescription.length).toBeLessThanOrEqual(1024);
+  });
+
+  it('lets rotate write only its own tags (strategy, failed step, passed test), never keyroll:ssm-path or keyroll:master', async () => {
+    const tagging = statementsWith('RotateRole', 'secretsmanager:TagResource');
+    expect(tagging).toHaveLength(1);
+    expect(actionsOf(tagging[0]!).sort()).toEqual(['secretsmanager:TagResource', 'secretsmanager:UntagResource']);
+    const { ROTATE_TAG_KEYS } = await import('../../src/tags.js');
+    expect(tagging[0]!.Condition?.['ForAllValues:StringEquals']).toEqual({ 'aws:TagKeys': [...ROTATE_TAG_KEYS] });
+    expect(tagging[0]!.Condition?.StringEquals).toHaveProperty(['secretsmanager:resource/AllowRotationLambdaArn']);
+  });
+
+  it('lets only the functions\' own roles send to the failed-events queue (a record there names the function a redrive invokes)', () => {
+    const policy = resources.FailedEventsQueuePolicy!;
+    expect(policy.Type).toBe('AWS::SQS::QueuePolicy');
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'OnlyKeyrollFunctionsSend',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] },
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': ['SyncRole', 'Arn'] }, { 'Fn::GetAtt': ['RedeployRole', 'Arn'] }] } },
+      },
+    ]);
   });
 
   it('alarms only on what it can act on: five alarms, each metric one the functions emit', async () => {
