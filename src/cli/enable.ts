@@ -86,7 +86,9 @@ export async function enableRotation(ctx: CliContext, secretId: string, options:
   );
   const test = await waitForConfigurationTest(sm, { arn: preflight.secretArn, versionId: rotated.VersionId, since }, options);
   // Rotation that was off stays off unless the test passed: no schedule runs a rotation that cannot work.
-  if (test.status !== 'passed' && !wasEnabled) {
+  if (test.status !== 'passed' && wasEnabled) {
+    test.message = `${test.message}; rotation was already on and stays on with these settings: fix the cause, or attach the previous function and schedule again`;
+  } else if (test.status !== 'passed') {
     try {
       await sm.send(new CancelRotateSecretCommand({ SecretId: preflight.secretArn }));
       test.message = `${test.message}; rotation turned off again (it was off before)`;
