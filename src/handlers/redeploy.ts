@@ -5,10 +5,10 @@ import { createEcsClient, createEventBridgeClient, createSecretsManagerClient, c
 import { EventBridgeEnvelopeSchema, type EventBridgeEnvelope } from '../events.js';
 import { createRedeployDeps } from '../redeploy/deps.js';
 import { createDiscoveryCache } from '../redeploy/discoveryCache.js';
-import { redeployForEvent, type RedeployEventOutcome } from '../redeploy/redeployForEvent.js';
+import { outcomeKeys, redeployForEvent, type RedeployEventOutcome } from '../redeploy/redeployForEvent.js';
 import { createTaskDefinitionCache } from '../redeploy/taskDefinitionCache.js';
 import { createMetrics } from './metrics.js';
-import { stringOf, wrapLambdaHandler } from './wrapLambdaHandler.js';
+import { detailVersionIdOf, stringOf, wrapLambdaHandler } from './wrapLambdaHandler.js';
 
 const config = loadConfig();
 const logger = new Logger({ serviceName: config.POWERTOOLS_SERVICE_NAME });
@@ -27,22 +27,11 @@ const deps = createRedeployDeps(config, {
   discoveryCache: createDiscoveryCache(),
 });
 
-// Time kept back from the wait and the restarts for publishing "Services Redeployed" and returning.
-const WAIT_MARGIN_MS = 30_000;
-
 /** Rolls the ECS services that use the secret or parameters the event says changed (as Secrets Manager and SSM confirm). */
 export const lambdaHandler = async (event: EventBridgeEnvelope, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RedeployEventOutcome> => {
-  const remaining = context?.getRemainingTimeInMillis?.();
-  const bounded =
-    remaining === undefined
-      ? {}
-      : { waitTimeoutMs: Math.max(0, Math.min(deps.settings.waitTimeoutMs, remaining - WAIT_MARGIN_MS)), deadlineAt: Date.now() + remaining - WAIT_MARGIN_MS };
-  const outcome = await redeployForEvent(deps, event, bounded);
-  logger.appendKeys(
-    outcome.outcome === 'ignored'
-      ? { result: 'ignored' }
-      : { result: 'redeployed', restarted: outcome.result.restarted.length, skipped: outcome.result.skipped.length, failed: outcome.result.failed.length },
-  );
+  const remainingMs = context?.getRemainingTimeInMillis?.();
+  const outcome = await redeployForEvent(deps, event, remainingMs === undefined ? {} : { remainingMs });
+  logger.appendKeys(outcomeKeys(outcome));
   return outcome;
 };
 
@@ -57,7 +46,4 @@ function keysOf(e: unknown): Record<string, string | undefined> {
   };
 }
 
-// The secret version the change is (Secret Synced, Secret Rotated): the rotation's token.
-const correlationIdOf = (e: unknown): string | undefined => stringOf(((e as Record<string, unknown> | null)?.detail as Record<string, unknown> | undefined)?.versionId);
-
-export const handler = wrapLambdaHandler(lambdaHandler, { logger, metrics, schema: EventBridgeEnvelopeSchema, name: 'redeploy event', keysOf, correlationIdOf });
+export const handler = wrapLambdaHandler(lambdaHandler, { logger, metrics, schema: EventBridgeEnvelopeSchema, name: 'redeploy event', keysOf, correlationIdOf: detailVersionIdOf });

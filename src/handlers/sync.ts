@@ -7,7 +7,7 @@ import { healViaRotate } from '../sync/healViaRotate.js';
 import { runSyncTrigger, type SyncOutcome } from '../sync/runSyncTrigger.js';
 import { SyncEventSchema, type SyncTrigger } from '../sync/syncTrigger.js';
 import { createMetrics } from './metrics.js';
-import { stringOf, wrapLambdaHandler } from './wrapLambdaHandler.js';
+import { detailVersionIdOf, wrapLambdaHandler } from './wrapLambdaHandler.js';
 
 const config = loadConfig();
 const logger = new Logger({ serviceName: config.POWERTOOLS_SERVICE_NAME });
@@ -45,7 +45,4 @@ function keysOf(e: unknown): Record<string, string | undefined> {
   return { trigger: t.trigger, secretArn: t.kind === 'reconcile' ? undefined : t.secretId?.slice(0, 2048) };
 }
 
-// The AWSCURRENT version the event announces (Secret Label Updated, Secret Rotated): the rotation's token.
-const correlationIdOf = (e: unknown): string | undefined => stringOf(((e as Record<string, unknown> | null)?.detail as Record<string, unknown> | undefined)?.versionId);
-
-export const handler = wrapLambdaHandler(lambdaHandler, { logger, metrics, schema: SyncEventSchema, name: 'sync event', keysOf, correlationIdOf });
+export const handler = wrapLambdaHandler(lambdaHandler, { logger, metrics, schema: SyncEventSchema, name: 'sync event', keysOf, correlationIdOf: detailVersionIdOf });

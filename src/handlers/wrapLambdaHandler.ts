@@ -44,3 +44,7 @@ export function wrapLambdaHandler<S extends z.ZodMiniType, R>(
 
 /** The value when it is a string (clipped: log lines stay bounded), else undefined: for reading keys from an event not yet validated. */
 export const stringOf = (value: unknown): string | undefined => (typeof value === 'string' ? clip(value, 256) : undefined);
+
+/** An EventBridge event's `detail.versionId` (Secret Label Updated, Secret Rotated, Secret Synced): the rotation's token, the correlation id. */
+export const detailVersionIdOf = (e: unknown): string | undefined =>
+  stringOf(((e as Record<string, unknown> | null)?.detail as Record<string, unknown> | undefined)?.versionId);
